@@ -1,0 +1,57 @@
+"""Miyraa's Prometheus metrics, created once per process at import.
+
+BentoML serves them on ``/metrics`` next to its own ``bentoml_service_*`` metrics
+and sums them across workers and services (one multiprocess directory). Every
+label has a bounded value set: endpoints, status codes, PII types, emotion and
+safety labels; never text, ids or hashes.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
+from miyraa.pii import PII_TYPES
+
+ENDPOINTS = ("/fingerprint", "/fingerprint/batch", "/health")
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+
+REQUESTS = Counter("miyraa_requests", "HTTP requests by endpoint and status code", ["endpoint", "status"])
+REQUEST_DURATION = Histogram(
+    "miyraa_request_duration_seconds", "Request latency in seconds", ["endpoint"], buckets=LATENCY_BUCKETS
+)
+MODEL_READY = Gauge(
+    "miyraa_model_ready", "1 once the runner has loaded the model and can predict", multiprocess_mode="livemax"
+)
+RATE_LIMITED = Counter("miyraa_rate_limit_exceeded", "Requests refused by the per-client rate limit")
+PII_DETECTED = Counter("miyraa_pii_detected", "PII values replaced before inference", ["entity_type"])
+EMOTION_PREDICTIONS = Counter("miyraa_emotion_predictions", "Dominant emotion of each text", ["emotion"])
+UNSAFE_TEXTS = Counter("miyraa_unsafe_texts", "Texts over the safety threshold, per category", ["category"])
+TEXT_LENGTH = Histogram(
+    "miyraa_text_length_chars",
+    "Length of each input text in characters",
+    buckets=(8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192),
+)
+BATCH_SIZE = Histogram(
+    "miyraa_runner_batch_size", "Texts per forward pass in the runner", buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256)
+)
+
+
+def _zero_known_labels() -> None:
+    """Export every known label value from the start, so rates and dashboards see 0, not nothing."""
+    for endpoint in ENDPOINTS:
+        REQUEST_DURATION.labels(endpoint=endpoint)
+    for entity in PII_TYPES:
+        PII_DETECTED.labels(entity_type=entity)
+    for emotion in EMOTIONS:
+        EMOTION_PREDICTIONS.labels(emotion=emotion)
+    for category in SAFETY_CATEGORIES:
+        UNSAFE_TEXTS.labels(category=category)
+
+
+_zero_known_labels()
+
+
+def endpoint_label(path: str) -> str | None:
+    """The bounded endpoint label for a request path, or None for paths we do not count."""
+    return path if path in ENDPOINTS else None

@@ -1,0 +1,92 @@
+"""Request and response bodies of the HTTP API, and what the runner returns per text.
+
+Limits come from settings when this module is imported (BentoML reads the API
+signature at class definition), so a change to MAX_TEXT_CHARS or MAX_BATCH_TEXTS
+needs a restart, like any other setting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
+from miyraa.settings import get_settings
+
+_settings = get_settings()
+
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=_settings.max_text_chars, pattern=r"\S"),
+    Field(description=f"1 to {_settings.max_text_chars} characters, not only whitespace"),
+]
+ClientId = Annotated[str, Field(min_length=1, max_length=128, description="optional caller id for rate limiting")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, strict=True)
+
+
+class FingerprintRequest(_Strict):
+    text: Text
+    client_id: ClientId | None = None
+
+
+class BatchRequest(_Strict):
+    texts: list[Text] = Field(min_length=1, max_length=_settings.max_batch_texts)
+    client_id: ClientId | None = None
+
+
+class ModelOutput(BaseModel):
+    """Probabilities for one text, as the runner returns them (label order of ``miyraa.labels``)."""
+
+    emotion: list[float]
+    vad: list[float]
+    safety: list[float]
+    style: list[float]
+    intent: list[float]
+
+
+class VAD(BaseModel):
+    valence: float = Field(ge=0, le=1)
+    arousal: float = Field(ge=0, le=1)
+    dominance: float = Field(ge=0, le=1)
+
+
+class Safety(BaseModel):
+    safe: bool
+    risk: float = Field(ge=0, le=1, description="the highest category probability")
+    categories: dict[str, float] = Field(description=f"probabilities of {', '.join(SAFETY_CATEGORIES)}")
+
+
+class PII(BaseModel):
+    redacted: bool
+    counts: dict[str, int] = Field(description="number of values replaced, by entity type")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+
+
+class Fingerprint(BaseModel):
+    emotion: str = Field(description=f"one of {', '.join(EMOTIONS)}")
+    emotion_scores: dict[str, float]
+    vad: VAD
+    safety: Safety
+    style: str = Field(description=f"one of {', '.join(STYLES)}")
+    intent: str = Field(description=f"one of {', '.join(INTENTS)}")
+    pii: PII
+    model: ModelInfo
+    processing_time_ms: float
+
+    model_config = ConfigDict(protected_namespaces=())
+
+
+class BatchResponse(BaseModel):
+    results: list[Fingerprint]
+
+
+class ErrorBody(BaseModel):
+    error: str

@@ -1,0 +1,76 @@
+"""Runtime configuration: one pydantic-settings class read from the environment.
+
+Every field here is listed, with its default and a comment, in ``.env.template``;
+``tests/unit/test_settings.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Model
+    model_tag: str = Field("miyraa-fingerprint:latest", description="BentoML model store tag")
+    torch_threads: int = Field(2, ge=1, le=64, description="intra-op threads of the runner")
+
+    # Adaptive batching
+    runner_max_batch_size: int = Field(32, ge=2, le=256)
+    runner_max_latency_ms: int = Field(2000, ge=100, le=60_000)
+    request_timeout_s: float = Field(30.0, gt=0, le=600)
+    ready_probe_timeout_s: float = Field(1.0, gt=0, le=30)
+
+    # Input limits
+    max_text_chars: int = Field(5000, ge=1, le=100_000)
+    max_batch_texts: int = Field(64, ge=1, le=1024)
+
+    # Safety and PII
+    safety_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    pii_phone_region: str = Field("US", min_length=2, max_length=2)
+
+    # Rate limiting
+    rate_limit: int = Field(600, ge=1, description="requests per window per client")
+    rate_window: float = Field(60.0, gt=0, description="window length in seconds")
+    rate_limit_max_clients: int = Field(10_000, ge=1, description="bound on tracked clients")
+    client_hash_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(""),
+        description="HMAC key for client hashes; a random per-process key when empty",
+    )
+
+    # Logging
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _normalise_case(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.lower() if value.lower() in ("json", "text") else value.upper()
+
+    @field_validator("pii_phone_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+    def hash_key(self) -> bytes:
+        """The HMAC key for client hashes (random, per process, when unset)."""
+        key = self.client_hash_secret.get_secret_value()
+        return key.encode() if key else _process_key()
+
+
+@lru_cache(maxsize=1)
+def _process_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

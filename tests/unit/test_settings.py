@@ -1,0 +1,61 @@
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from miyraa.settings import Settings
+
+TEMPLATE = Path(__file__).parents[2] / ".env.template"
+
+
+def template_values() -> dict[str, str]:
+    values = {}
+    for line in TEMPLATE.read_text().splitlines():
+        if match := re.match(r"^([A-Z_][A-Z0-9_]*)=(.*)$", line):
+            values[match[1]] = match[2]
+    return values
+
+
+def test_env_template_lists_exactly_the_settings():
+    assert set(template_values()) == {name.upper() for name in Settings.model_fields}
+
+
+def test_env_template_defaults_equal_the_code_defaults(monkeypatch):
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    from_template = Settings(_env_file=None, **{k.lower(): v for k, v in template_values().items()})
+    defaults = Settings(_env_file=None)
+    assert from_template.model_dump() == defaults.model_dump()
+
+
+def test_every_template_variable_has_a_comment():
+    lines = TEMPLATE.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^[A-Z_]+=", line):
+            assert lines[i - 1].startswith("#"), f"{line} has no comment above it"
+
+
+def test_environment_overrides_defaults(monkeypatch):
+    monkeypatch.setenv("MAX_TEXT_CHARS", "100")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("LOG_FORMAT", "TEXT")
+    settings = Settings(_env_file=None)
+    assert (settings.max_text_chars, settings.log_level, settings.log_format) == (100, "DEBUG", "text")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SAFETY_THRESHOLD", "1.5"), ("RUNNER_MAX_BATCH_SIZE", "1"), ("LOG_FORMAT", "xml"), ("RATE_LIMIT", "0")],
+)
+def test_invalid_values_are_refused(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name.lower()):
+        Settings(_env_file=None)
+
+
+def test_hash_key_uses_the_secret_or_a_stable_random_key():
+    assert Settings(_env_file=None, client_hash_secret="s3cret").hash_key() == b"s3cret"
+    random_key = Settings(_env_file=None, client_hash_secret="").hash_key()
+    assert len(random_key) == 32
+    assert Settings(_env_file=None, client_hash_secret="").hash_key() == random_key
