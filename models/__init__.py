@@ -1,0 +1,1 @@
+"""What defines and builds Miyraa's model: network, corpus, training and the store build."""

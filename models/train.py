@@ -1,0 +1,171 @@
+"""Train the heads on frozen MiniLM embeddings and score them on a stratified held-out split.
+
+Frozen backbone, by measurement: see ``models/README.md`` (section "Why frozen").
+Deterministic from ``--seed``: the split, head initialisation and the full-batch
+optimiser all derive from it, and torch runs with deterministic algorithms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES, VAD_DIMENSIONS
+from models import evaluation as ev
+from models.corpus import Example, corpus_files, corpus_hash, load_corpus, stratified_split
+from models.network import Encoder, HeadsConfig, MultiTaskHeads, activate, backbone_max_seq_length, backbone_path
+
+logger = logging.getLogger(__name__)
+
+# Targets on the team corpus's held-out split (issue 2).
+TARGETS = {"emotion_macro_f1": 0.75, "vad_pearson_r_min": 0.6, "safety_roc_auc_min": 0.9}
+EMBED_BATCH = 32
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 0
+    test_fraction: float = 0.2
+    hidden: int = 256
+    dropout: float = 0.1
+    epochs: int = 300
+    lr: float = 3e-3
+    weight_decay: float = 1e-2
+    vad_weight: float = 5.0
+
+
+@dataclass
+class TrainResult:
+    heads: MultiTaskHeads
+    metrics: dict[str, Any]
+    corpus_sha256: str
+    sizes: dict[str, int]
+    seconds: dict[str, float]
+
+
+def embed_texts(encoder: Encoder, texts: list[str]) -> torch.Tensor:
+    """Embeddings in input order, computed in length-sorted batches (little padding)."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = torch.empty(len(texts), encoder.model.config.hidden_size)
+    for start in range(0, len(order), EMBED_BATCH):
+        idx = order[start : start + EMBED_BATCH]
+        out[idx] = encoder.embed([texts[i] for i in idx])
+    return out
+
+
+def targets(examples: list[Example]) -> dict[str, torch.Tensor]:
+    return {
+        "emotion": torch.tensor([EMOTIONS.index(e.emotion) for e in examples]),
+        "vad": torch.tensor([e.vad for e in examples], dtype=torch.float32),
+        "safety": torch.tensor([e.safety for e in examples], dtype=torch.float32),
+        "style": torch.tensor([STYLES.index(e.style) for e in examples]),
+        "intent": torch.tensor([INTENTS.index(e.intent) for e in examples]),
+    }
+
+
+def fit_heads(x: torch.Tensor, y: dict[str, torch.Tensor], config: TrainConfig) -> MultiTaskHeads:
+    torch.manual_seed(config.seed)
+    heads = MultiTaskHeads(HeadsConfig(hidden=config.hidden, dropout=config.dropout))
+    positives = y["safety"].sum(0)
+    pos_weight = ((len(x) - positives) / positives.clamp(min=1)).clamp(max=10.0)
+    bce = nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    ce = nn.CrossEntropyLoss()
+    optimiser = torch.optim.AdamW(heads.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    heads.train()
+    for _ in range(config.epochs):
+        optimiser.zero_grad()
+        logits = heads(x)
+        loss = (
+            ce(logits["emotion"], y["emotion"])
+            + ce(logits["style"], y["style"])
+            + ce(logits["intent"], y["intent"])
+            + bce(logits["safety"], y["safety"])
+            + config.vad_weight * nn.functional.mse_loss(torch.sigmoid(logits["vad"]), y["vad"])
+        )
+        loss.backward()
+        optimiser.step()
+    return heads.eval()
+
+
+def evaluate(heads: MultiTaskHeads, x: torch.Tensor, y: dict[str, torch.Tensor]) -> dict[str, Any]:
+    with torch.inference_mode():
+        probs = {k: v.numpy() for k, v in activate(heads(x)).items()}
+    truth = {k: v.numpy() for k, v in y.items()}
+    emotion_pred = probs["emotion"].argmax(1)
+    per_label = ev.f1_per_class(truth["emotion"], emotion_pred, len(EMOTIONS))
+    safety_auc = {
+        c: ev.roc_auc(truth["safety"][:, i].astype(np.int64), probs["safety"][:, i])
+        for i, c in enumerate(SAFETY_CATEGORIES)
+    }
+    safety_f1 = {
+        c: ev.binary_f1(truth["safety"][:, i].astype(np.int64), (probs["safety"][:, i] >= 0.5).astype(np.int64))
+        for i, c in enumerate(SAFETY_CATEGORIES)
+    }
+    vad_r = {d: ev.pearson_r(probs["vad"][:, i], truth["vad"][:, i]) for i, d in enumerate(VAD_DIMENSIONS)}
+    return {
+        "emotion_accuracy": ev.accuracy(truth["emotion"], emotion_pred),
+        "emotion_macro_f1": ev.macro_f1(truth["emotion"], emotion_pred, len(EMOTIONS)),
+        "emotion_f1_per_label": dict(zip(EMOTIONS, per_label, strict=True)),
+        "vad_pearson_r": vad_r,
+        "vad_mae": {d: float(np.abs(probs["vad"][:, i] - truth["vad"][:, i]).mean()) for i, d in enumerate(VAD_DIMENSIONS)},
+        "safety_roc_auc": safety_auc,
+        "safety_f1": safety_f1,
+        "style_accuracy": ev.accuracy(truth["style"], probs["style"].argmax(1)),
+        "intent_accuracy": ev.accuracy(truth["intent"], probs["intent"].argmax(1)),
+    }
+
+
+def check_targets(metrics: dict[str, Any]) -> dict[str, bool]:
+    return {
+        "emotion_macro_f1": metrics["emotion_macro_f1"] >= TARGETS["emotion_macro_f1"],
+        "vad_pearson_r_min": min(metrics["vad_pearson_r"].values()) >= TARGETS["vad_pearson_r_min"],
+        "safety_roc_auc_min": min(metrics["safety_roc_auc"].values()) >= TARGETS["safety_roc_auc_min"],
+    }
+
+
+def train(config: TrainConfig, torch_threads: int = 2) -> TrainResult:
+    torch.set_num_threads(torch_threads)
+    torch.use_deterministic_algorithms(True)
+    files = corpus_files()
+    examples = load_corpus(files)
+    train_set, test_set = stratified_split(examples, config.test_fraction, config.seed)
+    started = time.perf_counter()
+    backbone = backbone_path()
+    encoder = Encoder(backbone, backbone_max_seq_length(backbone))
+    x_train = embed_texts(encoder, [e.text for e in train_set])
+    x_test = embed_texts(encoder, [e.text for e in test_set])
+    embedded = time.perf_counter()
+    heads = fit_heads(x_train, targets(train_set), config)
+    fitted = time.perf_counter()
+    metrics = evaluate(heads, x_test, targets(test_set))
+    return TrainResult(
+        heads=heads,
+        metrics=metrics,
+        corpus_sha256=corpus_hash(files),
+        sizes={"corpus": len(examples), "train": len(train_set), "test": len(test_set)},
+        seconds={"embed": round(embedded - started, 2), "fit": round(fitted - embedded, 2)},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--hidden", type=int, default=TrainConfig.hidden, help="0 = linear heads")
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    args = parser.parse_args()
+    result = train(TrainConfig(seed=args.seed, hidden=args.hidden, epochs=args.epochs))
+    summary = {"sizes": result.sizes, "seconds": result.seconds, "metrics": result.metrics,
+               "targets_met": check_targets(result.metrics)}
+    print(json.dumps(summary, indent=2))  # noqa: T201 - a CLI report
+
+
+if __name__ == "__main__":
+    main()
