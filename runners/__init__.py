@@ -1,0 +1,1 @@
+"""The model runner: a BentoML service with an adaptive-batching API."""

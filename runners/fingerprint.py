@@ -1,0 +1,74 @@
+"""The model runner: scrubbed texts in, probabilities per head out, in adaptive batches.
+
+BentoML 1.4's form of a Runner: a ``@bentoml.service`` whose batchable API takes a
+list and returns one output per input, in order. The API service composes it with
+``bentoml.depends`` and calls it one request at a time; BentoML's dispatcher merges
+concurrent calls into batches of up to RUNNER_MAX_BATCH_SIZE within
+RUNNER_MAX_LATENCY_MS. Only scrubbed text ever reaches this service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import bentoml
+
+from miyraa.logs import configure_logging
+from miyraa.metrics import BATCH_SIZE, MODEL_READY
+from miyraa.schemas import ModelOutput
+from miyraa.settings import get_settings
+
+logger = logging.getLogger(__name__)
+_settings = get_settings()
+configure_logging(_settings)
+
+
+@bentoml.service(
+    name="miyraa_runner",
+    workers=1,
+    traffic={"timeout": _settings.request_timeout_s},
+    # Keep the inter-service client for the life of the process: recycling it
+    # (BentoML's default, every 100 requests) fails the calls in flight.
+    runner_connection={"max_requests": 1_000_000_000, "max_age": 1e9},
+    metrics={"enabled": True},
+)
+class FingerprintRunner:
+    model_ref = bentoml.models.BentoModel(_settings.model_tag)
+
+    def __init__(self) -> None:
+        import torch
+
+        from models.network import FingerprintModel
+
+        torch.set_num_threads(_settings.torch_threads)
+        self.model = FingerprintModel(Path(self.model_ref.path))
+        self.labels = self.model.config.labels
+        # One thread runs the model, so the event loop stays free to gather the next batch.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="miyraa-infer")
+        self.model.predict(["warm up"])
+        MODEL_READY.set(1)
+        logger.info("model %s loaded", self.model_ref.tag)
+
+    @bentoml.api(
+        batchable=True,
+        max_batch_size=_settings.runner_max_batch_size,
+        max_latency_ms=_settings.runner_max_latency_ms,
+    )
+    async def predict(self, texts: list[str]) -> list[ModelOutput]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._predict, texts)
+
+    def _predict(self, texts: list[str]) -> list[ModelOutput]:
+        BATCH_SIZE.observe(len(texts))
+        probs = {name: value.tolist() for name, value in self.model.predict(texts).items()}
+        return [
+            ModelOutput(**{name: rows[i] for name, rows in probs.items()}) for i in range(len(texts))
+        ]
+
+    @bentoml.api
+    async def model_info(self) -> dict[str, str]:
+        """Name and version of the loaded model (for the API service's responses)."""
+        return {"name": self.model_ref.tag.name, "version": str(self.model_ref.tag.version)}

@@ -1,0 +1,160 @@
+"""Miyraa's HTTP service: POST /fingerprint and /fingerprint/batch, GET /health.
+
+Each API checks the client's rate limit, scrubs personal data out of the text,
+asks the model runner (``runners/fingerprint.py``) and maps its probabilities to
+the response. Raw text never leaves the request: it is not returned, logged or
+put in a metric. Probes: BentoML's /livez, /readyz (503 until the runner can
+predict) and /metrics (BentoML's and ``miyraa_*`` metrics).
+
+    bentoml serve service:Miyraa      # or: make serve
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import bentoml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from miyraa import __version__
+from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
+from miyraa.logs import configure_logging
+from miyraa.metrics import RATE_LIMITED
+from miyraa.observe import ObserveMiddleware, request_fields
+from miyraa.pii import ScrubResult, scrub
+from miyraa.ratelimit import RateLimiter, client_hash
+from miyraa.schemas import BatchRequest, BatchResponse, Fingerprint, FingerprintRequest, ModelInfo
+from miyraa.settings import get_settings
+from runners.fingerprint import FingerprintRunner
+
+logger = logging.getLogger("service")
+settings = get_settings()
+configure_logging(settings)
+
+
+async def health(_: Request) -> JSONResponse:
+    service: Miyraa = bentoml.get_current_service()
+    loaded = await service.model_loaded()
+    body = {
+        "status": "ok" if loaded else "loading",
+        "model_loaded": loaded,
+        "uptime_s": round(time.monotonic() - service.started, 3),
+        "version": __version__,
+    }
+    return JSONResponse(body, status_code=200 if loaded else 503)
+
+
+@bentoml.asgi_app(Starlette(routes=[Route("/health", health, methods=["GET"])]))
+@bentoml.service(
+    name="miyraa",
+    workers=1,
+    traffic={"timeout": settings.request_timeout_s},
+    # BentoML's own runner probe hangs /readyz while the model loads; ours answers fast.
+    runner_probe={"enabled": False},
+)
+class Miyraa:
+    runner = bentoml.depends(FingerprintRunner)
+
+    def __init__(self) -> None:
+        self.settings = get_settings()
+        self.hash_key = self.settings.hash_key()
+        self.limiter = RateLimiter(
+            self.settings.rate_limit, self.settings.rate_window, self.settings.rate_limit_max_clients
+        )
+        self.started = time.monotonic()
+        self._model_info: ModelInfo | None = None
+
+    async def __is_ready__(self) -> bool:
+        return await self.model_loaded()
+
+    async def model_loaded(self) -> bool:
+        """True once the runner answers its readiness probe within READY_PROBE_TIMEOUT_S."""
+        is_ready = getattr(self.runner, "is_ready", None)
+        if is_ready is None:  # the runner lives in this process (tests): loaded by construction
+            return True
+        timeout = self.settings.ready_probe_timeout_s
+        try:
+            return bool(await asyncio.wait_for(is_ready(timeout=max(1, round(timeout))), timeout))
+        except (TimeoutError, OSError, ConnectionError) as exc:
+            logger.info("runner not ready: %s", type(exc).__name__)
+            return False
+
+    @bentoml.api(route="/fingerprint")
+    async def fingerprint(self, request: FingerprintRequest, /, ctx: bentoml.Context) -> Fingerprint:
+        """The emotion fingerprint of one text."""
+        if (refused := self._admit(request.client_id, ctx)) is not None:
+            return refused  # type: ignore[return-value]  # BentoML passes a Response through
+        [result] = await self._fingerprints([request.text])
+        return result
+
+    @bentoml.api(route="/fingerprint/batch")
+    async def fingerprint_batch(self, request: BatchRequest, /, ctx: bentoml.Context) -> BatchResponse:
+        """Fingerprints of 1 to MAX_BATCH_TEXTS texts, in input order."""
+        if (refused := self._admit(request.client_id, ctx)) is not None:
+            return refused  # type: ignore[return-value]
+        return BatchResponse(results=await self._fingerprints(request.texts))
+
+    def _admit(self, client_id: str | None, ctx: bentoml.Context) -> JSONResponse | None:
+        """Count the request against its client; a 429 response when over the limit."""
+        fields = request_fields()
+        if client_id:
+            fields["client_hash"] = client_hash(self.hash_key, f"id:{client_id}")
+        decision = self.limiter.hit(fields.get("client_hash") or "unknown")
+        # BentoML copies the context's status and headers onto whatever the API returns.
+        ctx.response.headers.update(decision.headers())
+        if decision.allowed:
+            return None
+        fields["rate_limited"] = True
+        RATE_LIMITED.inc()
+        ctx.response.status_code = 429
+        limit = f"{decision.limit} requests per {self.settings.rate_window:g} s"
+        return JSONResponse({"error": f"rate limit of {limit} exceeded"})
+
+    async def _fingerprints(self, texts: list[str]) -> list[Fingerprint]:
+        started = time.perf_counter()
+        scrubbed = [scrub(text, phone_region=self.settings.pii_phone_region) for text in texts]
+        for text, result in zip(texts, scrubbed, strict=True):
+            record_input(text, result)
+        outputs = await self._predict([s.text for s in scrubbed])
+        model = await self._model()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        results = [
+            to_fingerprint(output, result, model, self.settings.safety_threshold, elapsed_ms)
+            for output, result in zip(outputs, scrubbed, strict=True)
+        ]
+        for result in results:
+            record_prediction(result, self.settings.safety_threshold)
+        _log_fields(texts, scrubbed)
+        return results
+
+    async def _predict(self, texts: list[str]) -> list[Any]:
+        """Runner calls of at most one batch each, concurrently, results in input order."""
+        size = self.settings.runner_max_batch_size
+        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+        answers = await asyncio.gather(*(self.runner.predict(chunk) for chunk in chunks))
+        return [output for answer in answers for output in answer]
+
+    async def _model(self) -> ModelInfo:
+        if self._model_info is None:
+            self._model_info = ModelInfo(**await self.runner.model_info())
+        return self._model_info
+
+
+def _log_fields(texts: list[str], scrubbed: list[ScrubResult]) -> None:
+    counts: dict[str, int] = {}
+    for result in scrubbed:
+        for entity, n in result.counts.items():
+            counts[entity] = counts.get(entity, 0) + n
+    fields = request_fields()
+    fields["text_length"] = sum(len(t) for t in texts)
+    fields["texts"] = len(texts)
+    fields["pii_counts"] = counts
+
+
+Miyraa.add_asgi_middleware(ObserveMiddleware, hash_key=settings.hash_key())

@@ -1,0 +1,120 @@
+import json
+import math
+
+import pytest
+
+from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
+
+TEXT = "I can't believe we finally got the keys to our first flat today!!"
+
+
+def post(api, path, body, **kwargs):
+    return api.post(path, content=body if isinstance(body, bytes) else json.dumps(body), **kwargs)
+
+
+def test_fingerprint_response_contract(api, model_tag):
+    response = post(api, "/fingerprint", {"text": TEXT})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {
+        "emotion", "emotion_scores", "vad", "safety", "style", "intent", "pii", "model", "processing_time_ms",
+    }  # fmt: skip
+    assert list(body["emotion_scores"]) == list(EMOTIONS)
+    assert math.isclose(sum(body["emotion_scores"].values()), 1.0, abs_tol=1e-4)
+    assert body["emotion"] == max(body["emotion_scores"], key=body["emotion_scores"].get)
+    assert set(body["vad"]) == {"valence", "arousal", "dominance"}
+    assert all(0 <= v <= 1 for v in body["vad"].values())
+    assert list(body["safety"]["categories"]) == list(SAFETY_CATEGORIES)
+    assert body["safety"]["risk"] == max(body["safety"]["categories"].values())
+    assert body["safety"]["safe"] is (body["safety"]["risk"] < 0.5)
+    assert body["style"] in STYLES and body["intent"] in INTENTS
+    assert body["pii"] == {"redacted": False, "counts": {}}
+    assert f"{body['model']['name']}:{body['model']['version']}" == model_tag
+    assert body["processing_time_ms"] > 0
+    assert response.headers["X-RateLimit-Limit"] == "1000000"
+
+
+def test_the_model_reads_clear_texts_right(api):
+    texts = {
+        "I'm so scared, someone is trying to break into my house right now": "fear",
+        "My grandmother passed away last night and I can't stop crying.": "sadness",
+        "The meeting is moved to room 4 at 3pm on Thursday.": "neutral",
+    }
+    results = post(api, "/fingerprint/batch", {"texts": list(texts)}).json()["results"]
+    assert [r["emotion"] for r in results] == list(texts.values())
+
+
+def test_unsafe_text_is_flagged(api):
+    body = post(api, "/fingerprint", {"text": "I know where you live and I'm going to hurt you, you worthless idiot"}).json()
+    assert body["safety"]["safe"] is False
+    assert body["safety"]["categories"]["threatening"] >= 0.5
+
+
+def test_pii_is_scrubbed_and_counted_but_never_returned(api):
+    text = "so happy!! email me at jane.doe+tag@mail.example.com or call +44 20 7946 0958"
+    response = post(api, "/fingerprint", {"text": text})
+    assert response.status_code == 200
+    assert response.json()["pii"] == {"redacted": True, "counts": {"EMAIL": 1, "PHONE": 1}}
+    for fragment in ("jane.doe", "example.com", "7946", "0958", "so happy"):
+        assert fragment not in response.text
+
+
+def test_batch_returns_results_in_input_order(api):
+    texts = [
+        "The train leaves at 9:40 from platform 2.",
+        "I love you more than words can say, happy anniversary my darling",
+        "This is disgusting, there's mould all over the bread they sold me",
+        "wait what? which form am I supposed to fill in, the blue or the green one??",
+    ]
+    batch = post(api, "/fingerprint/batch", {"texts": texts}).json()["results"]
+    singles = [post(api, "/fingerprint", {"text": t}).json() for t in texts]
+    for from_batch, alone in zip(batch, singles, strict=True):
+        assert from_batch["emotion_scores"] == pytest.approx(alone["emotion_scores"], abs=1e-4)
+    assert len({r["emotion"] for r in batch}) == 4
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "expected"),
+    [
+        ("/fingerprint", {"text": ""}, "string_too_short"),
+        ("/fingerprint", {"text": "   "}, "string_pattern_mismatch"),
+        ("/fingerprint", {"text": "x" * 5001}, "string_too_long"),
+        ("/fingerprint", {"text": 42}, "string_type"),
+        ("/fingerprint", {"text": ["a"]}, "string_type"),
+        ("/fingerprint", {}, "missing"),
+        ("/fingerprint", {"txt": "hello"}, "missing"),
+        ("/fingerprint", {"text": "hi", "client_id": 7}, "string_type"),
+        ("/fingerprint", b"this is not json", "json_invalid"),
+        ("/fingerprint", b'{"text": "caf\xe9 \xff"}', "json_invalid"),
+        ("/fingerprint/batch", {"texts": []}, "too_short"),
+        ("/fingerprint/batch", {"texts": ["hi"] * 65}, "too_long"),
+        ("/fingerprint/batch", {"texts": ["ok", ""]}, "string_too_short"),
+        ("/fingerprint/batch", {"texts": "hello"}, "list_type"),
+    ],
+)
+def test_bad_input_is_a_400_that_says_what_was_wrong(api, path, body, expected):
+    response = post(api, path, body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    error = response.json()
+    assert expected in {detail["type"] for detail in error["detail"]}
+    assert "validation error" in error["error"]
+    if isinstance(body, dict) and isinstance(body.get("text"), str) and body["text"].strip():
+        assert body["text"] not in response.text
+
+
+def test_the_service_keeps_serving_after_bad_input(api):
+    for _ in range(3):
+        post(api, "/fingerprint", b"\x00\xff garbage")
+    assert post(api, "/fingerprint", {"text": TEXT}).status_code == 200
+
+
+def test_health_reports_the_model_loaded(api):
+    response = api.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["model_loaded"]) == ("ok", True)
+    assert body["uptime_s"] >= 0 and body["version"] == "0.1.0"
+
+
+def test_readyz_is_200_once_the_model_is_loaded(api):
+    assert api.get("/readyz").status_code == 200

@@ -1,0 +1,50 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from prometheus_client import REGISTRY
+
+TEXTS = [f"message number {i}: {'what a lovely day' if i % 2 else 'I am furious about the delay'}" for i in range(32)]
+
+
+def batch_sizes() -> tuple[float, float]:
+    """(texts seen, forward passes) of the runner so far."""
+    return (
+        REGISTRY.get_sample_value("miyraa_runner_batch_size_sum") or 0.0,
+        REGISTRY.get_sample_value("miyraa_runner_batch_size_count") or 0.0,
+    )
+
+
+def predict(runner_app, text):
+    response = runner_app.post("/predict", json={"texts": [text]})
+    assert response.status_code == 200, response.text
+    [output] = response.json()
+    return output
+
+
+def test_concurrent_calls_are_batched_and_each_answer_belongs_to_its_input(runner_app):
+    expected = {text: predict(runner_app, text) for text in TEXTS[:2]}
+    texts_before, passes_before = batch_sizes()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        outputs = list(pool.map(lambda t: predict(runner_app, t), TEXTS))
+    texts_after, passes_after = batch_sizes()
+    assert texts_after - texts_before == len(TEXTS)
+    assert passes_after - passes_before < len(TEXTS), "the runner never saw a batch larger than one"
+    for text, output in zip(TEXTS[:2], outputs[:2], strict=True):
+        assert output["emotion"] == pytest.approx(expected[text]["emotion"], abs=1e-4)
+    assert outputs[0]["emotion"] != pytest.approx(outputs[1]["emotion"], abs=1e-3)
+
+
+def test_one_output_per_input_in_order(runner_app):
+    texts = ["short", "a much longer text " * 30, "third one here"]
+    response = runner_app.post("/predict", json={"texts": texts})
+    outputs = response.json()
+    assert len(outputs) == 3
+    alone = [predict(runner_app, t) for t in texts]
+    for got, want in zip(outputs, alone, strict=True):
+        assert got["vad"] == pytest.approx(want["vad"], abs=1e-4)
+
+
+def test_texts_are_truncated_at_the_token_limit_not_refused(runner_app):
+    long_text = "word " * 3000
+    output = predict(runner_app, long_text)
+    assert len(output["emotion"]) == 11
