@@ -24,7 +24,16 @@ from miyraa.ratelimit import client_hash
 from miyraa.settings import Settings
 
 HANDLER_NAME = "miyraa"
-OWNED_LOGGERS = ("miyraa", "service", "runners", "bentoml", "uvicorn", "uvicorn.error", "uvicorn.access", "circus")
+OWNED_LOGGERS = (
+    "miyraa",
+    "service",
+    "runners",
+    "bentoml",
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "circus",
+)
 _ACCESS_FIELDS = re.compile(r"(\w+)=([^,]*)")
 
 
@@ -50,7 +59,7 @@ class PrivacyFilter(logging.Filter):
         record.method = fields.get("method")
         record.path = fields.get("path")
         record.status = int(fields["status"]) if fields.get("status", "").isdigit() else None
-        record.duration_ms = round(float(latency_ms), 3)
+        record.duration_ms = round(float(str(latency_ms)), 3)
         record.msg, record.args = "access", ()
 
     @staticmethod

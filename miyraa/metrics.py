@@ -21,7 +21,9 @@ REQUEST_DURATION = Histogram(
     "miyraa_request_duration_seconds", "Request latency in seconds", ["endpoint"], buckets=LATENCY_BUCKETS
 )
 MODEL_READY = Gauge(
-    "miyraa_model_ready", "1 once the runner has loaded the model and can predict", multiprocess_mode="livemax"
+    "miyraa_model_ready",
+    "1 once the runner has loaded the model and can predict",
+    multiprocess_mode="livemax",
 )
 RATE_LIMITED = Counter("miyraa_rate_limit_exceeded", "Requests refused by the per-client rate limit")
 PII_DETECTED = Counter("miyraa_pii_detected", "PII values replaced before inference", ["entity_type"])
@@ -33,7 +35,9 @@ TEXT_LENGTH = Histogram(
     buckets=(8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192),
 )
 BATCH_SIZE = Histogram(
-    "miyraa_runner_batch_size", "Texts per forward pass in the runner", buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256)
+    "miyraa_runner_batch_size",
+    "Texts per forward pass in the runner",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
 
 

@@ -65,5 +65,10 @@ class ObserveMiddleware:
             REQUEST_DURATION.labels(endpoint=endpoint).observe(elapsed)
             logger.info(
                 "request",
-                extra={"endpoint": endpoint, "status": status, "duration_ms": round(elapsed * 1000, 3), **fields},
+                extra={
+                    "endpoint": endpoint,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 3),
+                    **fields,
+                },
             )

@@ -21,7 +21,9 @@ Text = Annotated[
     StringConstraints(min_length=1, max_length=_settings.max_text_chars, pattern=r"\S"),
     Field(description=f"1 to {_settings.max_text_chars} characters, not only whitespace"),
 ]
-ClientId = Annotated[str, Field(min_length=1, max_length=128, description="optional caller id for rate limiting")]
+ClientId = Annotated[
+    str, Field(min_length=1, max_length=128, description="optional caller id for rate limiting")
+]
 
 
 class _Strict(BaseModel):

@@ -66,7 +66,9 @@ def build(config: TrainConfig) -> bentoml.Model:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--if-missing", action="store_true", help="skip when an identical build exists")
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     args = parser.parse_args()

@@ -10,9 +10,7 @@ def accuracy(y_true: NDArray[np.int64], y_pred: NDArray[np.int64]) -> float:
     return float(np.mean(y_true == y_pred))
 
 
-def f1_per_class(
-    y_true: NDArray[np.int64], y_pred: NDArray[np.int64], n_classes: int
-) -> list[float]:
+def f1_per_class(y_true: NDArray[np.int64], y_pred: NDArray[np.int64], n_classes: int) -> list[float]:
     scores = []
     for k in range(n_classes):
         tp = int(np.sum((y_pred == k) & (y_true == k)))

@@ -59,7 +59,15 @@ def server(tmp_path_factory) -> Server:
     server = Server(f"http://127.0.0.1:{port}", logs / "stdout.log", logs / "stderr.log")
     with server.stdout.open("wb") as out, server.stderr.open("wb") as err:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                str(Path(sys.executable).parent / "bentoml"),
+                "serve",
+                "service:Miyraa",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -82,7 +90,9 @@ def _wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"bentoml serve exited with {process.returncode}:\n{server.stderr.read_text()[-3000:]}")
+            pytest.fail(
+                f"bentoml serve exited with {process.returncode}:\n{server.stderr.read_text()[-3000:]}"
+            )
         started = time.monotonic()
         try:
             status = httpx.get(f"{server.url}/readyz", timeout=5).status_code

@@ -51,27 +51,39 @@ def test_probes_and_health(http):
 
 def test_fingerprint_with_bentoml_client(server):
     with bentoml.SyncHTTPClient(server.url) as client:
-        body = client.fingerprint({"text": "We won the championship!!! I can't stop screaming", "client_id": "sdk"})
+        body = client.fingerprint(
+            {"text": "We won the championship!!! I can't stop screaming", "client_id": "sdk"}
+        )
     assert body["emotion"] in EMOTIONS
     assert abs(sum(body["emotion_scores"].values()) - 1) < 1e-4
 
 
 def test_batch_over_http_keeps_input_order(http):
-    texts = ["Thank you so much for the flowers, they are beautiful", "The invoice is attached.", "I'm terrified"]
+    texts = [
+        "Thank you so much for the flowers, they are beautiful",
+        "The invoice is attached.",
+        "I'm terrified",
+    ]
     results = http.post("/fingerprint/batch", json={"texts": texts, "client_id": "batch"}).json()["results"]
     singles = [http.post("/fingerprint", json={"text": t, "client_id": "batch"}).json() for t in texts]
     assert [r["emotion"] for r in results] == [s["emotion"] for s in singles]
-    assert [r["vad"]["valence"] for r in results] == pytest.approx([s["vad"]["valence"] for s in singles], abs=1e-4)
+    assert [r["vad"]["valence"] for r in results] == pytest.approx(
+        [s["vad"]["valence"] for s in singles], abs=1e-4
+    )
 
 
 def test_concurrent_requests_are_batched_by_the_runner(http):
     before = http.get("/metrics").text
     texts = [f"request {i}: {'this is wonderful news' if i % 2 else 'this is awful'}" for i in range(32)]
     with ThreadPoolExecutor(max_workers=32) as pool:
-        responses = list(pool.map(lambda t: http.post("/fingerprint", json={"text": t, "client_id": t}), texts))
+        responses = list(
+            pool.map(lambda t: http.post("/fingerprint", json={"text": t, "client_id": t}), texts)
+        )
     assert [r.status_code for r in responses] == [200] * 32
     after = http.get("/metrics").text
-    passes = metric(after, "miyraa_runner_batch_size_count") - metric(before, "miyraa_runner_batch_size_count")
+    passes = metric(after, "miyraa_runner_batch_size_count") - metric(
+        before, "miyraa_runner_batch_size_count"
+    )
     items = metric(after, "miyraa_runner_batch_size_sum") - metric(before, "miyraa_runner_batch_size_sum")
     assert items == 32
     assert passes < 32, "no forward pass carried more than one text"
@@ -80,11 +92,18 @@ def test_concurrent_requests_are_batched_by_the_runner(http):
 
 def test_metrics_move_with_the_requests(http):
     before = http.get("/metrics").text
-    http.post("/fingerprint", json={"text": "so glad to see you, write to ann@example.com", "client_id": "m1"})
-    http.post("/fingerprint", json={"text": "I will find you and hurt you, you pathetic loser", "client_id": "m1"})
+    http.post(
+        "/fingerprint", json={"text": "so glad to see you, write to ann@example.com", "client_id": "m1"}
+    )
+    http.post(
+        "/fingerprint", json={"text": "I will find you and hurt you, you pathetic loser", "client_id": "m1"}
+    )
     http.post("/fingerprint", json={"text": ""})
     http.post("/fingerprint/batch", json={"texts": ["hello", "ok thanks"], "client_id": "m1"})
-    statuses = [http.post("/fingerprint", json={"text": "hi", "client_id": "burst"}).status_code for _ in range(RATE_LIMIT + 1)]
+    statuses = [
+        http.post("/fingerprint", json={"text": "hi", "client_id": "burst"}).status_code
+        for _ in range(RATE_LIMIT + 1)
+    ]
     after = http.get("/metrics").text
 
     def moved(name: str, **labels: str) -> float:
@@ -151,7 +170,15 @@ def test_server_output_is_json_lines_with_request_fields(server, http):
     assert all({"ts", "level", "logger", "message"} <= set(r) for r in records)
     requests = [r for r in records if r["logger"] == "miyraa.request" and r.get("status") == 200]
     assert requests
-    assert {"endpoint", "status", "duration_ms", "text_length", "pii_counts", "client_hash", "trace_id"} <= set(requests[-1])
+    assert {
+        "endpoint",
+        "status",
+        "duration_ms",
+        "text_length",
+        "pii_counts",
+        "client_hash",
+        "trace_id",
+    } <= set(requests[-1])
     access = [r for r in records if r["logger"] == "bentoml.access"]
     assert access and all("client_hash" in r and "status" in r for r in access)
     assert len(lines) == len(set(lines)), "a log line was written twice"

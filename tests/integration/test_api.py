@@ -45,7 +45,9 @@ def test_the_model_reads_clear_texts_right(api):
 
 
 def test_unsafe_text_is_flagged(api):
-    body = post(api, "/fingerprint", {"text": "I know where you live and I'm going to hurt you, you worthless idiot"}).json()
+    body = post(
+        api, "/fingerprint", {"text": "I know where you live and I'm going to hurt you, you worthless idiot"}
+    ).json()
     assert body["safety"]["safe"] is False
     assert body["safety"]["categories"]["threatening"] >= 0.5
 

@@ -3,7 +3,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from prometheus_client import REGISTRY
 
-TEXTS = [f"message number {i}: {'what a lovely day' if i % 2 else 'I am furious about the delay'}" for i in range(32)]
+TEXTS = [
+    f"message number {i}: {'what a lovely day' if i % 2 else 'I am furious about the delay'}"
+    for i in range(32)
+]
 
 
 def batch_sizes() -> tuple[float, float]:

@@ -6,7 +6,16 @@ import pytest
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
 from models.corpus import CorpusError, load_corpus, stratified_split
 
-PLACEHOLDERS = ("[EMAIL]", "[PHONE]", "[URL]", "[HANDLE]", "[CREDIT_CARD]", "[IBAN]", "[US_SSN]", "[IP_ADDRESS]")
+PLACEHOLDERS = (
+    "[EMAIL]",
+    "[PHONE]",
+    "[URL]",
+    "[HANDLE]",
+    "[CREDIT_CARD]",
+    "[IBAN]",
+    "[US_SSN]",
+    "[IP_ADDRESS]",
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +80,7 @@ def test_duplicates_are_refused(tmp_path):
 
 def test_split_is_stratified_deterministic_and_disjoint(corpus):
     train, test = stratified_split(corpus, 0.2, seed=0)
-    again_train, again_test = stratified_split(corpus, 0.2, seed=0)
+    _, again_test = stratified_split(corpus, 0.2, seed=0)
     assert [e.text for e in test] == [e.text for e in again_test]
     assert not {e.text for e in train} & {e.text for e in test}
     assert len(train) + len(test) == len(corpus)

@@ -14,7 +14,10 @@ SECRET = "unit-test-secret"
 
 @pytest.fixture
 def json_lines():
-    saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate) for name in OWNED_LOGGERS}
+    saved = {
+        name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate)
+        for name in OWNED_LOGGERS
+    }
     root_handlers = logging.getLogger().handlers[:]
     configure_logging(Settings(_env_file=None, client_hash_secret=SECRET, log_level="INFO"))
     [handler] = [h for h in logging.getLogger("miyraa").handlers if h.get_name() == HANDLER_NAME]
