@@ -64,9 +64,7 @@ class FingerprintRunner:
     def _predict(self, texts: list[str]) -> list[ModelOutput]:
         BATCH_SIZE.observe(len(texts))
         probs = {name: value.tolist() for name, value in self.model.predict(texts).items()}
-        return [
-            ModelOutput(**{name: rows[i] for name, rows in probs.items()}) for i in range(len(texts))
-        ]
+        return [ModelOutput(**{name: rows[i] for name, rows in probs.items()}) for i in range(len(texts))]
 
     @bentoml.api
     async def model_info(self) -> dict[str, str]:
