@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 import bentoml
 from starlette.applications import Starlette
@@ -29,7 +28,14 @@ from miyraa.metrics import RATE_LIMITED
 from miyraa.observe import ObserveMiddleware, request_fields
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
-from miyraa.schemas import BatchRequest, BatchResponse, Fingerprint, FingerprintRequest, ModelInfo
+from miyraa.schemas import (
+    BatchRequest,
+    BatchResponse,
+    Fingerprint,
+    FingerprintRequest,
+    ModelInfo,
+    ModelOutput,
+)
 from miyraa.settings import get_settings
 from runners.fingerprint import FingerprintRunner
 
@@ -119,21 +125,21 @@ class Miyraa:
     async def _fingerprints(self, texts: list[str]) -> list[Fingerprint]:
         started = time.perf_counter()
         scrubbed = [scrub(text, phone_region=self.settings.pii_phone_region) for text in texts]
-        for text, result in zip(texts, scrubbed, strict=True):
-            record_input(text, result)
+        for text, clean in zip(texts, scrubbed, strict=True):
+            record_input(text, clean)
         outputs = await self._predict([s.text for s in scrubbed])
         model = await self._model()
         elapsed_ms = (time.perf_counter() - started) * 1000
         results = [
-            to_fingerprint(output, result, model, self.settings.safety_threshold, elapsed_ms)
-            for output, result in zip(outputs, scrubbed, strict=True)
+            to_fingerprint(output, clean, model, self.settings.safety_threshold, elapsed_ms)
+            for output, clean in zip(outputs, scrubbed, strict=True)
         ]
-        for result in results:
-            record_prediction(result, self.settings.safety_threshold)
+        for fingerprint in results:
+            record_prediction(fingerprint, self.settings.safety_threshold)
         _log_fields(texts, scrubbed)
         return results
 
-    async def _predict(self, texts: list[str]) -> list[Any]:
+    async def _predict(self, texts: list[str]) -> list[ModelOutput]:
         """Runner calls of at most one batch each, concurrently, results in input order."""
         size = self.settings.runner_max_batch_size
         chunks = [texts[i : i + size] for i in range(0, len(texts), size)]

@@ -34,7 +34,11 @@ def build_key(config: TrainConfig) -> str:
 
 
 def existing(key: str) -> bentoml.Model | None:
-    for model in bentoml.models.list(MODEL_NAME):
+    try:
+        models = bentoml.models.list(MODEL_NAME)
+    except bentoml.exceptions.NotFound:  # an empty store
+        return None
+    for model in models:
         if model.info.metadata.get("build_key") == key:
             return model
     return None

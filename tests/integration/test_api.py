@@ -120,3 +120,19 @@ def test_health_reports_the_model_loaded(api):
 
 def test_readyz_is_200_once_the_model_is_loaded(api):
     assert api.get("/readyz").status_code == 200
+
+
+def test_only_scrubbed_text_reaches_the_runner(api, monkeypatch):
+    from runners.fingerprint import FingerprintRunner
+
+    seen: list[str] = []
+    original = FingerprintRunner._predict
+
+    def spy(self, texts):
+        seen.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(FingerprintRunner, "_predict", spy)
+    text = "thrilled!! card 4539 1488 0343 6467, mail bob.smith@example.org, ip 198.51.100.4, @bobby_s"
+    assert post(api, "/fingerprint", {"text": text}).status_code == 200
+    assert seen == ["thrilled!! card [CREDIT_CARD], mail [EMAIL], ip [IP_ADDRESS], [HANDLE]"]
