@@ -126,13 +126,14 @@ def test_only_scrubbed_text_reaches_the_runner(api, monkeypatch):
     from runners.fingerprint import FingerprintRunner
 
     seen: list[str] = []
-    original = FingerprintRunner._predict
+    runner_class = FingerprintRunner.inner  # the class behind BentoML's Service object
+    original = runner_class._predict
 
     def spy(self, texts):
         seen.extend(texts)
         return original(self, texts)
 
-    monkeypatch.setattr(FingerprintRunner, "_predict", spy)
+    monkeypatch.setattr(runner_class, "_predict", spy)
     text = "thrilled!! card 4539 1488 0343 6467, mail bob.smith@example.org, ip 198.51.100.4, @bobby_s"
     assert post(api, "/fingerprint", {"text": text}).status_code == 200
     assert seen == ["thrilled!! card [CREDIT_CARD], mail [EMAIL], ip [IP_ADDRESS], [HANDLE]"]
