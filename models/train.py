@@ -31,6 +31,7 @@ from models.network import (
     backbone_max_seq_length,
     backbone_path,
 )
+from models.public_data import UNKNOWN, Labelled, one_hot
 
 logger = logging.getLogger(__name__)
 
@@ -74,33 +75,58 @@ def embed_texts(encoder: Encoder, texts: list[str]) -> torch.Tensor:
 
 
 def targets(examples: list[Example]) -> dict[str, torch.Tensor]:
-    return {
-        "emotion": torch.tensor([EMOTIONS.index(e.emotion) for e in examples]),
-        "vad": torch.tensor([e.vad for e in examples], dtype=torch.float32),
-        "safety": torch.tensor([e.safety for e in examples], dtype=torch.float32),
-        "style": torch.tensor([STYLES.index(e.style) for e in examples]),
-        "intent": torch.tensor([INTENTS.index(e.intent) for e in examples]),
-    }
+    """Float targets per head: one-hot for one-of-N heads (the form masked sources share)."""
+    labelled = Labelled("team")
+    for e in examples:
+        labelled.add(
+            e.text,
+            emotion=one_hot(e.emotion, EMOTIONS),
+            vad=list(e.vad),
+            safety=[float(v) for v in e.safety],
+            style=one_hot(e.style, STYLES),
+            intent=one_hot(e.intent, INTENTS),
+        )
+    return labelled.tensors()
 
 
 def head_loss(
-    name: str, logits: torch.Tensor, target: torch.Tensor, pos_weight: torch.Tensor
+    name: str, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, pos_weight: torch.Tensor
 ) -> torch.Tensor:
-    if name == "vad":
-        return nn.functional.mse_loss(torch.sigmoid(logits), target)
+    """Weighted mean loss over the rows (cells, for safety) whose target is known."""
     if name == "safety":
-        return nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight)
-    return nn.functional.cross_entropy(logits, target)
+        known = target != UNKNOWN
+        cell = nn.functional.binary_cross_entropy_with_logits(
+            logits, target.clamp(min=0), pos_weight=pos_weight, reduction="none"
+        )
+        cell_weight = known * weight[:, None]
+        return (cell * cell_weight).sum() / cell_weight.sum().clamp(min=1e-9)
+    known = target[:, 0] != UNKNOWN
+    logits, target, weight = logits[known], target[known], weight[known]
+    if name == "vad":
+        row = ((torch.sigmoid(logits) - target) ** 2).mean(dim=1)
+    else:
+        row = -(target * torch.log_softmax(logits, dim=1)).sum(dim=1)
+    return (row * weight).sum() / weight.sum().clamp(min=1e-9)
 
 
-def fit_heads(x: torch.Tensor, y: dict[str, torch.Tensor], config: TrainConfig) -> MultiTaskHeads:
-    """Each head: full-batch L-BFGS on its loss plus its L2 penalty (heads share no weights)."""
+def fit_heads(
+    x: torch.Tensor,
+    y: dict[str, torch.Tensor],
+    config: TrainConfig,
+    weight: torch.Tensor | None = None,
+) -> MultiTaskHeads:
+    """Each head: full-batch L-BFGS on its loss plus its L2 penalty (heads share no weights).
+
+    Targets equal to UNKNOWN are left out of the loss; ``weight`` weighs rows (default 1).
+    """
     torch.manual_seed(config.seed)
     heads = MultiTaskHeads(HeadsConfig())
     heads.set_standardisation(x)
     z = heads.standardise(x)
-    positives = y["safety"].sum(0)
-    pos_weight = ((len(x) - positives) / positives.clamp(min=1)).clamp(max=10.0)
+    weight = torch.ones(len(x)) if weight is None else weight
+    known = y["safety"] != UNKNOWN
+    positives = (y["safety"] == 1).sum(0)
+    pos_weight = ((known.sum(0) - positives) / positives.clamp(min=1)).clamp(max=10.0)
     for name, l2 in config.l2:
         layer = heads.heads[name]
         optimiser = torch.optim.LBFGS(
@@ -109,7 +135,7 @@ def fit_heads(x: torch.Tensor, y: dict[str, torch.Tensor], config: TrainConfig) 
 
         def closure(layer: nn.Module = layer, name: str = name, l2: float = l2, opt: Any = optimiser) -> Any:
             opt.zero_grad()
-            loss = head_loss(name, layer(z), y[name], pos_weight) + l2 * (layer.weight**2).sum()
+            loss = head_loss(name, layer(z), y[name], weight, pos_weight) + l2 * (layer.weight**2).sum()
             loss.backward()
             return loss
 
@@ -118,36 +144,40 @@ def fit_heads(x: torch.Tensor, y: dict[str, torch.Tensor], config: TrainConfig) 
 
 
 def evaluate(heads: MultiTaskHeads, x: torch.Tensor, y: dict[str, torch.Tensor]) -> dict[str, Any]:
+    """The metrics of every head with known targets in ``y`` (unknown rows and cells left out)."""
     with torch.inference_mode():
         probs = {k: v.numpy() for k, v in activate(heads(x)).items()}
     truth = {k: v.numpy() for k, v in y.items()}
-    emotion_pred = probs["emotion"].argmax(1)
-    per_label = ev.f1_per_class(truth["emotion"], emotion_pred, len(EMOTIONS))
-    safety_auc = {
-        c: ev.roc_auc(truth["safety"][:, i].astype(np.int64), probs["safety"][:, i])
-        for i, c in enumerate(SAFETY_CATEGORIES)
-    }
-    safety_f1 = {
-        c: ev.binary_f1(
-            truth["safety"][:, i].astype(np.int64), (probs["safety"][:, i] >= 0.5).astype(np.int64)
-        )
-        for i, c in enumerate(SAFETY_CATEGORIES)
-    }
-    vad_r = {d: ev.pearson_r(probs["vad"][:, i], truth["vad"][:, i]) for i, d in enumerate(VAD_DIMENSIONS)}
-    return {
-        "emotion_accuracy": ev.accuracy(truth["emotion"], emotion_pred),
-        "emotion_macro_f1": ev.macro_f1(truth["emotion"], emotion_pred, len(EMOTIONS)),
-        "emotion_f1_per_label": dict(zip(EMOTIONS, per_label, strict=True)),
-        "vad_pearson_r": vad_r,
-        "vad_mae": {
-            d: float(np.abs(probs["vad"][:, i] - truth["vad"][:, i]).mean())
-            for i, d in enumerate(VAD_DIMENSIONS)
-        },
-        "safety_roc_auc": safety_auc,
-        "safety_f1": safety_f1,
-        "style_accuracy": ev.accuracy(truth["style"], probs["style"].argmax(1)),
-        "intent_accuracy": ev.accuracy(truth["intent"], probs["intent"].argmax(1)),
-    }
+    metrics: dict[str, Any] = {}
+    rows = {name: truth[name][:, 0] != UNKNOWN for name in truth}
+    if rows["emotion"].any():
+        true = truth["emotion"][rows["emotion"]].argmax(1)
+        pred = probs["emotion"][rows["emotion"]].argmax(1)
+        metrics["emotion_accuracy"] = ev.accuracy(true, pred)
+        metrics["emotion_macro_f1"] = ev.macro_f1(true, pred, len(EMOTIONS))
+        per_label = ev.f1_per_class(true, pred, len(EMOTIONS))
+        metrics["emotion_f1_per_label"] = dict(zip(EMOTIONS, per_label, strict=True))
+    if rows["vad"].any():
+        t, p = truth["vad"][rows["vad"]], probs["vad"][rows["vad"]]
+        metrics["vad_pearson_r"] = {d: ev.pearson_r(p[:, i], t[:, i]) for i, d in enumerate(VAD_DIMENSIONS)}
+        metrics["vad_mae"] = {
+            d: float(np.abs(p[:, i] - t[:, i]).mean()) for i, d in enumerate(VAD_DIMENSIONS)
+        }
+    auc, f1 = {}, {}
+    for i, category in enumerate(SAFETY_CATEGORIES):
+        known = truth["safety"][:, i] != UNKNOWN
+        t = truth["safety"][known, i].astype(np.int64)
+        if len(set(t.tolist())) == 2:
+            p = probs["safety"][known, i]
+            auc[category] = ev.roc_auc(t, p)
+            f1[category] = ev.binary_f1(t, (p >= 0.5).astype(np.int64))
+    if auc:
+        metrics["safety_roc_auc"], metrics["safety_f1"] = auc, f1
+    for name in ("style", "intent"):
+        if rows[name].any():
+            t, p = truth[name][rows[name]].argmax(1), probs[name][rows[name]].argmax(1)
+            metrics[f"{name}_accuracy"] = ev.accuracy(t, p)
+    return metrics
 
 
 def check_targets(metrics: dict[str, Any]) -> dict[str, bool]:
