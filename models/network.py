@@ -48,8 +48,13 @@ class HeadsConfig:
 
     @classmethod
     def read(cls, path: Path) -> HeadsConfig:
+        """Read a model's head config; refuse one whose label sets differ from miyraa.labels."""
         raw = json.loads(path.read_text())
-        return cls(**{**raw, "pooling_layers": tuple(raw["pooling_layers"])})
+        config = cls(**{**raw, "pooling_layers": tuple(raw["pooling_layers"])})
+        expected = {name: list(labels) for name, labels in HEADS.items()}
+        if config.labels != expected:
+            raise ValueError(f"{path}: the model's label sets differ from miyraa.labels: {config.labels}")
+        return config
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")

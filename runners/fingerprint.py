@@ -33,7 +33,6 @@ configure_logging(_settings)
     # Keep the inter-service client for the life of the process: recycling it
     # (BentoML's default, every 100 requests) fails the calls in flight.
     runner_connection={"max_requests": 1_000_000_000, "max_age": 1e9},
-    metrics={"enabled": True},
 )
 class FingerprintRunner:
     model_ref = bentoml.models.BentoModel(_settings.model_tag)
@@ -45,7 +44,6 @@ class FingerprintRunner:
 
         torch.set_num_threads(_settings.torch_threads)
         self.model = FingerprintModel(Path(self.model_ref.path))
-        self.labels = self.model.config.labels
         # One thread runs the model, so the event loop stays free to gather the next batch.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="miyraa-infer")
         self.model.predict(["warm up"])

@@ -40,3 +40,11 @@ def test_heads_config_round_trips(tmp_path):
     config = HeadsConfig(pooling_layers=(2, 4, 6), max_seq_length=128)
     config.write(tmp_path / "heads.json")
     assert HeadsConfig.read(tmp_path / "heads.json") == config
+
+
+def test_a_model_with_other_labels_is_refused(tmp_path):
+    labels = {name: list(values) for name, values in HEADS.items()}
+    labels["emotion"] = list(reversed(labels["emotion"]))
+    HeadsConfig(labels=labels).write(tmp_path / "heads.json")
+    with pytest.raises(ValueError, match="label sets differ"):
+        HeadsConfig.read(tmp_path / "heads.json")
