@@ -59,7 +59,7 @@ class PrivacyFilter(logging.Filter):
         record.method = fields.get("method")
         record.path = fields.get("path")
         record.status = int(fields["status"]) if fields.get("status", "").isdigit() else None
-        record.duration_ms = round(float(str(latency_ms)), 3)
+        record.duration_ms = round(latency_ms, 3) if isinstance(latency_ms, int | float) else None
         record.msg, record.args = "access", ()
 
     @staticmethod
