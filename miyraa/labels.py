@@ -35,3 +35,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "style": STYLES,
     "intent": INTENTS,
 }
+
+
+def label_sets() -> dict[str, list[str]]:
+    """HEADS as JSON-ready lists: the form model files and store metadata record."""
+    return {name: list(labels) for name, labels in HEADS.items()}

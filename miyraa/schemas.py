@@ -88,7 +88,3 @@ class Fingerprint(BaseModel):
 
 class BatchResponse(BaseModel):
     results: list[Fingerprint]
-
-
-class ErrorBody(BaseModel):
-    error: str

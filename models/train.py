@@ -74,9 +74,9 @@ def embed_texts(encoder: Encoder, texts: list[str]) -> torch.Tensor:
     return out
 
 
-def targets(examples: list[Example]) -> dict[str, torch.Tensor]:
-    """Float targets per head: one-hot for one-of-N heads (the form masked sources share)."""
-    labelled = Labelled("team")
+def team_labelled(name: str, examples: list[Example]) -> Labelled:
+    """Team-corpus examples as float targets per head (one-hot for one-of-N heads)."""
+    labelled = Labelled(name)
     for e in examples:
         labelled.add(
             e.text,
@@ -86,7 +86,12 @@ def targets(examples: list[Example]) -> dict[str, torch.Tensor]:
             style=one_hot(e.style, STYLES),
             intent=one_hot(e.intent, INTENTS),
         )
-    return labelled.tensors()
+    return labelled
+
+
+def targets(examples: list[Example]) -> dict[str, torch.Tensor]:
+    """Float targets per head, in the form masked public sources share."""
+    return team_labelled("team", examples).tensors()
 
 
 def head_loss(
@@ -209,11 +214,15 @@ def train(config: TrainConfig, torch_threads: int = 2) -> TrainResult:
     )
 
 
+def default_encoder() -> Encoder:
+    """The packaged backbone with the pooling and token limit the heads are built for."""
+    backbone = backbone_path()
+    return Encoder(backbone, backbone_max_seq_length(backbone), HeadsConfig().pooling_layers)
+
+
 def corpus_features(examples: list[Example]) -> Callable[[list[Example]], torch.Tensor]:
     """Embed every example once; the result looks up the features of any subset."""
-    backbone = backbone_path()
-    encoder = Encoder(backbone, backbone_max_seq_length(backbone), HeadsConfig().pooling_layers)
-    everything = embed_texts(encoder, [e.text for e in examples])
+    everything = embed_texts(default_encoder(), [e.text for e in examples])
     row = {e.text: i for i, e in enumerate(examples)}
     return lambda subset: everything[[row[e.text] for e in subset]]
 
@@ -251,8 +260,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--splits", type=int, default=0, help="also report the spread over N split seeds")
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    torch.use_deterministic_algorithms(True)
     result = train(TrainConfig(seed=args.seed))
     summary: dict[str, Any] = {
         "sizes": result.sizes,

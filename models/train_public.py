@@ -29,12 +29,9 @@ from models import public_data as pd
 from models.corpus import corpus_files, corpus_hash, load_corpus, stratified_split
 from models.network import (
     Encoder,
-    HeadsConfig,
     MultiTaskHeads,
-    backbone_max_seq_length,
-    backbone_path,
 )
-from models.train import TrainConfig, embed_texts, evaluate, fit_heads, targets
+from models.train import TrainConfig, default_encoder, embed_texts, evaluate, fit_heads, team_labelled
 
 logger = logging.getLogger("models.train_public")
 
@@ -76,10 +73,10 @@ def cached_features(encoder: Encoder, texts: list[str]) -> torch.Tensor:
 
 def load_sets(data_dir: Path, config: PublicConfig) -> dict[str, pd.Labelled]:
     team_train, team_test = stratified_split(load_corpus(), TrainConfig().test_fraction, config.seed)
-    sets = {"team_train": pd.Labelled("team_train"), "team_test": pd.Labelled("team_test")}
-    for name, examples in (("team_train", team_train), ("team_test", team_test)):
-        sets[name].texts = [e.text for e in examples]
-        sets[name].targets = {h: t.tolist() for h, t in targets(examples).items()}
+    sets = {
+        "team_train": team_labelled("team_train", team_train),
+        "team_test": team_labelled("team_test", team_test),
+    }
     olid_train, olid_held_out = pd.olid(data_dir, config.olid_held_out, config.seed)
     sets.update(
         goemotions_train=pd.goemotions(data_dir, "train", config.neutral_cap, config.seed),
@@ -113,8 +110,7 @@ def train_public(data_dir: Path, config: PublicConfig) -> tuple[MultiTaskHeads, 
     torch.set_num_threads(2)
     torch.use_deterministic_algorithms(True)
     sets = load_sets(data_dir, config)
-    backbone = backbone_path()
-    encoder = Encoder(backbone, backbone_max_seq_length(backbone), HeadsConfig().pooling_layers)
+    encoder = default_encoder()
     started = time.perf_counter()
     features = {name: cached_features(encoder, s.texts) for name, s in sets.items()}
     embedded = time.perf_counter()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from miyraa.labels import EMOTIONS, HEADS, SAFETY_CATEGORIES, VAD_DIMENSIONS
+from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES, VAD_DIMENSIONS, label_sets
 from models.train import TARGETS
 from tests.model_store import built_model
 
@@ -15,7 +15,7 @@ def metadata():
 def test_entry_records_labels_corpus_hash_and_split(metadata):
     from models.corpus import corpus_files, corpus_hash
 
-    assert metadata["labels"] == {name: list(labels) for name, labels in HEADS.items()}
+    assert metadata["labels"] == label_sets()
     assert metadata["corpus_sha256"] == corpus_hash(corpus_files())
     sizes = metadata["sizes"]
     assert sizes["train"] + sizes["test"] == sizes["corpus"]

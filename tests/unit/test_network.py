@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from miyraa.labels import HEADS
+from miyraa.labels import HEADS, label_sets
 from models.network import HeadsConfig, MultiTaskHeads, activate, mean_pool
 
 
@@ -43,7 +43,7 @@ def test_heads_config_round_trips(tmp_path):
 
 
 def test_a_model_with_other_labels_is_refused(tmp_path):
-    labels = {name: list(values) for name, values in HEADS.items()}
+    labels = label_sets()
     labels["emotion"] = list(reversed(labels["emotion"]))
     HeadsConfig(labels=labels).write(tmp_path / "heads.json")
     with pytest.raises(ValueError, match="label sets differ"):
