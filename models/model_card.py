@@ -1,0 +1,70 @@
+"""Write models/MODEL_CARD.md from a training report (``make train``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
+
+CARD = Path(__file__).resolve().parent / "MODEL_CARD.md"
+TEMPLATE = Path(__file__).resolve().parent / "model_card.template.md"
+
+
+def _f(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def metric_tables(report: dict[str, Any]) -> dict[str, str]:
+    m = report["dev_metrics"]
+    go, eb, olid, team = m["goemotions_dev"], m["emobank_dev"], m["olid_heldout"], m["team_test"]
+    per_label = "\n".join(
+        f"| {label} | {_f(go['emotion_f1_per_label'][label])} | {_f(team['emotion_f1_per_label'][label])} |"
+        for label in EMOTIONS
+    )
+    safety = "\n".join(
+        f"| {c} | {_f(olid['safety_roc_auc'][c]) if c in olid['safety_roc_auc'] else 'n/a'} "
+        f"| {_f(olid['safety_f1'][c]) if c in olid['safety_f1'] else 'n/a'} "
+        f"| {_f(team['safety_roc_auc'][c])} | {_f(team['safety_f1'][c])} |"
+        for c in SAFETY_CATEGORIES
+    )
+    vad = "\n".join(
+        f"| {d} | {_f(eb['vad_pearson_r'][d])} | {_f(eb['vad_mae'][d])} "
+        f"| {_f(team['vad_pearson_r'][d])} | {_f(team['vad_mae'][d])} |"
+        for d in eb["vad_pearson_r"]
+    )
+    targets = "\n".join(
+        f"| {name} | >= {target} | {_f(report['dev_target_values'][name])} "
+        f"| {'met' if report['dev_targets_met'][name] else '**missed**'} |"
+        for name, target in report["dev_targets"].items()
+    )
+    sizes = "\n".join(f"| {name} | {n:,} |" for name, n in report["sizes"].items())
+    return {
+        "go_accuracy": _f(go["emotion_accuracy"]),
+        "go_macro_f1": _f(go["emotion_macro_f1"]),
+        "team_accuracy": _f(team["emotion_accuracy"]),
+        "team_macro_f1": _f(team["emotion_macro_f1"]),
+        "team_style": _f(team["style_accuracy"]),
+        "team_intent": _f(team["intent_accuracy"]),
+        "per_label": per_label,
+        "safety": safety,
+        "vad": vad,
+        "targets": targets,
+        "sizes": sizes,
+        "seed": str(report["config"]["seed"]),
+        "team_weight": ", ".join(f"{h} {w}x" for h, w in report["config"]["team_weight"]),
+        "l2": ", ".join(f"{h} {v}" for h, v in report["config"]["l2"]),
+        "finetune": ", ".join(f"{k}={v}" for k, v in report["config"]["finetune"].items()),
+        "seconds": ", ".join(
+            f"{k} {v} s" + (" (from the build/ cache)" if k in report["cached_stages"] else "")
+            for k, v in report["seconds"].items()
+        ),
+        "corpus_sha256": report["corpus_sha256"][:16],
+    }
+
+
+def write(report: dict[str, Any]) -> None:
+    text = TEMPLATE.read_text()
+    for key, value in metric_tables(report).items():
+        text = text.replace("{{" + key + "}}", value)
+    CARD.write_text(text)
