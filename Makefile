@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env train model serve test lint unit integration e2e bench-pii lock clean clean-cache
+.PHONY: help env tools check-deploy train model serve test lint unit integration e2e container container-run container-test bench-pii lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,7 +35,13 @@ lint: env ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: model lint ## every test: unit, integration (in-process), e2e (real bentoml serve), model quality
+tools: ## promtool/prometheus and docker-compose (apt, as root), used by the tests
+	@scripts/setup-tools.sh
+
+check-deploy: env tools ## promtool (config, rules, a unit test per alert), k8s schemas, docker compose config
+	scripts/check-deploy.sh
+
+test: model lint check-deploy ## every test: lint, deploy files, unit, integration, e2e (real bentoml serve + Prometheus)
 	$(BIN)/pytest
 
 unit: env ## unit tests only (no model needed)
@@ -46,6 +52,15 @@ integration: model ## in-process service tests with the real model
 
 e2e: model ## tests against a real `bentoml serve`
 	$(BIN)/pytest tests/e2e
+
+container: env model ## build the image with `bentoml containerize` (IMAGE, default miyraa:latest)
+	scripts/container.sh build
+
+container-run: ## run the image with `docker run` on PORT, read-only root, settings from .env
+	scripts/container.sh run
+
+container-test: env model ## build the image, run it, check it (probes, APIs, non-root, read-only, JSON logs, size)
+	scripts/container.sh test
 
 bench-pii: env ## scrubber speed on 100 KB inputs (fails at >= 100 ms)
 	$(PY) benchmarks/bench_pii.py

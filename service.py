@@ -41,6 +41,19 @@ from runners.fingerprint import FingerprintRunner
 
 logger = logging.getLogger("service")
 settings = get_settings()
+
+# The container image (`make container`, docs/DEPLOYMENT.md): our minimal bookworm base
+# (scripts/base-image.sh) and the pinned, slimmed wheels that scripts/container.sh
+# serves on loopback during the build: nothing is downloaded inside the build.
+IMAGE = (
+    bentoml.images.Image(
+        base_image="miyraa-base:bookworm", distro="none", python_version="3.11", lock_python_packages=False
+    )
+    # BentoML creates its store folders at start; made here, a read-only root works.
+    .run("mkdir -p /home/bentoml/bentos /home/bentoml/models /home/bentoml/envs /home/bentoml/tmp")
+    .python_packages("--no-index", "--find-links http://127.0.0.1:8765/")
+    .requirements_file("requirements/runtime.txt")
+)
 configure_logging(settings)
 
 
@@ -59,6 +72,7 @@ async def health(_: Request) -> JSONResponse:
 @bentoml.asgi_app(Starlette(routes=[Route("/health", health, methods=["GET"])]))
 @bentoml.service(
     name="miyraa",
+    image=IMAGE,
     workers=1,
     traffic={"timeout": settings.request_timeout_s},
     # BentoML's own runner probe hangs /readyz while the model loads; ours answers fast.

@@ -9,9 +9,15 @@ from miyraa.settings import Settings
 TEMPLATE = Path(__file__).parents[2] / ".env.template"
 
 
-def template_values() -> dict[str, str]:
+DEPLOYMENT_SECTION = "# --- Deployment"
+COMPOSE = Path(__file__).parents[2] / "docker-compose.yml"
+
+
+def template_values(section: str = "service") -> dict[str, str]:
+    """Variables of the service part of .env.template, or of its docker compose part."""
+    service, _, deployment = TEMPLATE.read_text().partition(DEPLOYMENT_SECTION)
     values = {}
-    for line in TEMPLATE.read_text().splitlines():
+    for line in (service if section == "service" else deployment).splitlines():
         if match := re.match(r"^([A-Z_][A-Z0-9_]*)=(.*)$", line):
             values[match[1]] = match[2]
     return values
@@ -19,6 +25,11 @@ def template_values() -> dict[str, str]:
 
 def test_env_template_lists_exactly_the_settings():
     assert set(template_values()) == {name.upper() for name in Settings.model_fields}
+
+
+def test_env_template_lists_exactly_the_compose_variables():
+    used = set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE.read_text()))
+    assert set(template_values("deployment")) == used
 
 
 def test_env_template_defaults_equal_the_code_defaults(monkeypatch):

@@ -1,0 +1,160 @@
+"""The image from `bentoml containerize`, run with `docker run` the way docs/DEPLOYMENT.md says.
+
+Run by `make container-test` (scripts/container.sh test), which builds the image first and
+sets MIYRAA_IMAGE; the default test run leaves this folder out (tests/conftest.py).
+Checks: /readyz, /fingerprint, /fingerprint/batch, /metrics, a non-root user, a read-only
+root filesystem (a tmpfs on /tmp only), JSON logs, CPU-only torch, no compilers or git, size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+IMAGE = os.environ.get("MIYRAA_IMAGE", "miyraa:latest")
+READY_LIMIT_S = 60  # a hang guard only; the start time is printed and kept in docs/DEPLOYMENT.md
+MAX_IMAGE_BYTES = 1_000_000_000
+EMAIL = "jane.roe@example.org"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check)
+
+
+def network_args(port: int) -> list[str]:
+    if docker("network", "inspect", "bridge", check=False).returncode == 0:
+        return ["-p", f"127.0.0.1:{port}:{port}"]
+    return ["--network", "host"]  # an engine without a bridge (scripts/docker-engine.sh)
+
+
+@dataclass
+class Container:
+    name: str
+    url: str
+    ready_after_s: float
+
+    def logs(self) -> list[str]:
+        out = docker("logs", self.name)
+        return [line for line in (out.stdout + out.stderr).splitlines() if line.strip()]
+
+    def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
+        return docker("exec", self.name, *command, check=False)
+
+
+@pytest.fixture(scope="module")
+def container() -> Iterator[Container]:
+    port, name = free_port(), f"miyraa-test-{uuid.uuid4().hex[:8]}"
+    docker(
+        "run", "-d", "--name", name, *network_args(port),
+        "--read-only", "--tmpfs", "/tmp:rw,size=64m",
+        "-e", "LOG_FORMAT=json", "-e", "RATE_LIMIT=100000",
+        IMAGE, "--host", "0.0.0.0", "--port", str(port),
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < READY_LIMIT_S:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            state = docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip()
+            assert state == "true", "the container exited:\n" + "\n".join(
+                docker("logs", name).stderr.splitlines()[-30:]
+            )
+            time.sleep(0.25)
+        else:
+            pytest.fail(f"/readyz not 200 within {READY_LIMIT_S} s")
+        ready = Container(name, url, time.monotonic() - started)
+        print(f"\ndocker run -> /readyz 200 in {ready.ready_after_s:.1f} s")
+        yield ready
+    finally:
+        docker("rm", "-f", name, check=False)
+
+
+def test_ready_and_live(container):
+    assert httpx.get(f"{container.url}/livez").status_code == 200
+    assert httpx.get(f"{container.url}/readyz").status_code == 200
+
+
+def test_fingerprint_scrubs_and_answers(container):
+    r = httpx.post(
+        f"{container.url}/fingerprint", json={"text": f"We got the flat!! Write to {EMAIL}"}, timeout=30
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["emotion"] in body["emotion_scores"]
+    assert body["pii"] == {"redacted": True, "counts": {"EMAIL": 1}}
+    assert EMAIL not in r.text
+
+
+def test_batch_answers_in_order(container):
+    texts = ["I am so happy today", "This is disgusting", "The bus leaves at 9."]
+    r = httpx.post(f"{container.url}/fingerprint/batch", json={"texts": texts}, timeout=30)
+    assert r.status_code == 200, r.text
+    assert len(r.json()["results"]) == len(texts)
+
+
+def test_bad_input_is_a_400_with_json(container):
+    r = httpx.post(f"{container.url}/fingerprint", json={"text": ""}, timeout=30)
+    assert r.status_code == 400
+    assert r.json()
+
+
+def test_metrics_carry_miyraa_series(container):
+    text = httpx.get(f"{container.url}/metrics").text
+    assert "miyraa_requests_total" in text
+    assert "miyraa_runner_batch_size" in text
+    assert EMAIL not in text
+
+
+def test_runs_as_a_non_root_user(container):
+    assert container.exec("id", "-u").stdout.strip() not in ("", "0")
+    assert docker("inspect", "-f", "{{.Config.User}}", container.name).stdout.strip() not in ("", "root", "0")
+
+
+def test_root_filesystem_is_read_only(container):
+    assert docker("inspect", "-f", "{{.HostConfig.ReadonlyRootfs}}", container.name).stdout.strip() == "true"
+    assert container.exec("touch", "/home/bentoml/bento/probe").returncode != 0
+    assert container.exec("touch", "/tmp/probe").returncode == 0
+
+
+def test_logs_are_json_lines_without_the_text(container):
+    lines = container.logs()
+    assert lines
+    for line in lines:
+        json.loads(line)
+    assert not any(EMAIL in line for line in lines)
+
+
+def test_torch_is_cpu_only_and_no_build_tools(container):
+    check = container.exec(
+        "python", "-c", "import torch; assert torch.version.cuda is None; print(torch.__version__)"
+    )
+    assert check.returncode == 0, check.stderr
+    # CUDA wheels install under site-packages/nvidia/ (nvidia_ml_py, BentoML's GPU probe, is not one).
+    assert container.exec("test", "-e", "/app/.venv/lib/python3.11/site-packages/nvidia").returncode != 0
+    for tool in ("gcc", "cc", "g++", "make", "git", "curl"):
+        assert container.exec("sh", "-c", f"command -v {tool}").returncode != 0, tool
+
+
+def test_image_fits_the_size_budget():
+    size = int(docker("image", "inspect", "-f", "{{.Size}}", IMAGE).stdout.strip())
+    print(f"\nimage {IMAGE}: {size / 1e6:.0f} MB")
+    assert size <= MAX_IMAGE_BYTES
