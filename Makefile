@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env tools check-deploy train model serve test lint unit integration e2e container container-run container-test bench-pii lock clean clean-cache
+.PHONY: help env tools check-deploy train model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -61,6 +61,22 @@ container-run: ## run the image with `docker run` on PORT, read-only root, setti
 
 container-test: env model ## build the image, run it, check it (probes, APIs, non-root, read-only, JSON logs, size)
 	scripts/container.sh test
+
+HOST ?=
+USERS ?= 16
+SPAWN_RATE ?= 4
+RUN_TIME ?= 60s
+loadtest: model ## Locust, headless, against HOST (default: starts a service); reports in reports/loadtest/, fails on missed thresholds
+	$(PY) loadtest/run.py $(if $(HOST),--host $(HOST)) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME)
+
+loadtest-smoke: model ## a 10-second Locust run that judges nothing (CI)
+	$(PY) loadtest/run.py --users 4 --spawn-rate 4 --run-time 10s --no-thresholds
+
+bench: model ## model ceiling vs service vs naive server, side by side; writes reports/bench.json and docs/PERFORMANCE.md
+	$(PY) benchmarks/bench.py
+
+bench-smoke: model ## every part of the benchmark for seconds, no targets (CI)
+	$(PY) benchmarks/bench.py --smoke
 
 bench-pii: env ## scrubber speed on 100 KB inputs (fails at >= 100 ms)
 	$(PY) benchmarks/bench_pii.py

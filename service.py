@@ -12,6 +12,7 @@ predict) and /metrics (BentoML's and ``miyraa_*`` metrics).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 
@@ -22,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from miyraa import __version__
+from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
 from miyraa.logs import configure_logging
 from miyraa.metrics import RATE_LIMITED
@@ -90,6 +92,11 @@ class Miyraa:
         self.started = time.monotonic()
         self._model_info: ModelInfo | None = None
 
+    @functools.cached_property
+    def coalescer(self) -> Coalescer[ModelOutput]:
+        """Made on first use: the runner dependency is not resolved yet in __init__."""
+        return Coalescer(self.runner.predict, self.settings.runner_max_batch_size)
+
     async def __is_ready__(self) -> bool:
         return await self.model_loaded()
 
@@ -154,10 +161,10 @@ class Miyraa:
         return results
 
     async def _predict(self, texts: list[str]) -> list[ModelOutput]:
-        """Runner calls of at most one batch each, concurrently, results in input order."""
+        """Texts of concurrent requests share runner calls (miyraa/coalesce.py); input order kept."""
         size = self.settings.runner_max_batch_size
         chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-        answers = await asyncio.gather(*(self.runner.predict(chunk) for chunk in chunks))
+        answers = await asyncio.gather(*(self.coalescer.submit(chunk) for chunk in chunks))
         return [output for answer in answers for output in answer]
 
     async def _model(self) -> ModelInfo:

@@ -1,41 +1,80 @@
-"""Locust profile: single texts against POST /fingerprint, about 10% carrying PII.
+"""Locust profile for Miyraa: the traffic of real apps, one user class per traffic shape.
 
-    .venv/bin/locust -f loadtest/locustfile.py --host http://localhost:3000 \
-        --headless --users 16 --spawn-rate 4 --run-time 60s
+    make loadtest                                      # starts a service, 16 users, 60 s, checks thresholds
+    make loadtest HOST=http://localhost:3000 USERS=32 SPAWN_RATE=8 RUN_TIME=120s
+    .venv/bin/locust -f loadtest/locustfile.py --host http://localhost:3000 \\
+        --headless --users 16 --spawn-rate 4 --run-time 60s --csv reports/loadtest/locust
+
+Shapes (weights are the share of users): chat messages (short, most traffic), reviews and
+emails (medium and long), and a backend that sends batches. About 10% of texts carry
+personal data (emails, phones, cards, IBANs, handles, URLs), as real messages do. Each
+user has its own client_id, so the per-client rate limit applies per user, not to all.
 """
 
 from __future__ import annotations
 
 import random
+import sys
 import uuid
+from pathlib import Path
 
 from locust import HttpUser, between, task
 
-TEXTS = [
-    "We finally got the keys to our first flat today!!",
-    "The meeting has moved to room 4 at 3pm on Thursday.",
-    "I can't believe they cancelled my flight again without any notice, this is the third time.",
-    "honestly just sitting on the porch with tea, nothing to do, bliss",
-    "wait which form do I need, the blue one or the green one??",
-    "My grandmother passed away last night and I keep replaying our last phone call.",
-    "Ugh, there was a hair baked into my croissant. Never going back there.",
-    "Thank you so much for the flowers, they made my whole week.",
-]
-PII_TEXTS = [
-    "so happy!! email me at jane.doe+news@example.com when you land",
-    "call me on +1 415 555 0132 after 6, can't wait to hear the news",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # locust imports this file by path
+from loadtest.texts import LONG, MEDIUM, PII, PII_SHARE, SHORT
 
 
-class FingerprintUser(HttpUser):
-    """An app sending one text per request, with a short think time."""
+def text(pool: list[str]) -> str:
+    return random.choice(PII) if random.random() < PII_SHARE else random.choice(pool)
 
-    wait_time = between(0.05, 0.2)
+
+class _MiyraaUser(HttpUser):
+    abstract = True
 
     def on_start(self) -> None:
-        self.client_id = f"locust-{uuid.uuid4().hex[:8]}"  # one rate-limit bucket per user
+        self.client_id = f"locust-{uuid.uuid4().hex[:8]}"
+
+    def fingerprint(self, pool: list[str]) -> None:
+        self.client.post("/fingerprint", json={"text": text(pool), "client_id": self.client_id})
+
+
+class ChatUser(_MiyraaUser):
+    """A chat app: short messages, one per request, brief pauses."""
+
+    weight = 6
+    wait_time = between(0.05, 0.3)
 
     @task
-    def fingerprint(self) -> None:
-        text = random.choice(PII_TEXTS) if random.random() < 0.1 else random.choice(TEXTS)
-        self.client.post("/fingerprint", json={"text": text, "client_id": self.client_id})
+    def chat(self) -> None:
+        self.fingerprint(SHORT)
+
+
+class ReviewUser(_MiyraaUser):
+    """Reviews, emails and posts: medium and long texts."""
+
+    weight = 3
+    wait_time = between(0.1, 0.5)
+
+    @task(3)
+    def medium(self) -> None:
+        self.fingerprint(MEDIUM)
+
+    @task(1)
+    def long(self) -> None:
+        self.fingerprint(LONG)
+
+
+class BatchUser(_MiyraaUser):
+    """A backend job scoring 4-16 texts of every length per request."""
+
+    weight = 1
+    wait_time = between(0.5, 1.5)
+
+    @task
+    def batch(self) -> None:
+        texts = [text(random.choice((SHORT, SHORT, MEDIUM, LONG))) for _ in range(random.randint(4, 16))]
+        self.client.post(
+            "/fingerprint/batch",
+            json={"texts": texts, "client_id": self.client_id},
+            name="/fingerprint/batch",
+        )

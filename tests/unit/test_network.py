@@ -48,3 +48,16 @@ def test_a_model_with_other_labels_is_refused(tmp_path):
     HeadsConfig(labels=labels).write(tmp_path / "heads.json")
     with pytest.raises(ValueError, match="label sets differ"):
         HeadsConfig.read(tmp_path / "heads.json")
+
+
+def test_length_groups_cover_every_index_once_sorted_within_budget():
+    from models.network import length_groups
+
+    lengths = [5, 120, 7, 7, 300, 64, 3, 128, 9, 250]
+    groups = length_groups(lengths, budget=400)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    flat = [lengths[i] for g in groups for i in g]
+    assert flat == sorted(flat)
+    for g in groups:
+        assert len(g) == 1 or len(g) * max(lengths[i] for i in g) <= 400
+    assert length_groups([], 100) == []

@@ -1,0 +1,65 @@
+"""Merge concurrent requests' texts into few runner calls (API side).
+
+Each call to the runner is an HTTP request between two processes; under load, one call
+per client request spends the runner's CPU on request handling and leaves its adaptive
+batcher only one or two texts per forward pass (docs/PERFORMANCE.md). The coalescer keeps
+at most ``max_in_flight`` runner calls open; texts that arrive meanwhile wait and leave
+together in the next call, up to ``max_items`` texts. At low load a text leaves at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Coalescer(Generic[T]):
+    def __init__(
+        self, call: Callable[[list[str]], Awaitable[list[T]]], max_items: int, max_in_flight: int = 2
+    ) -> None:
+        self._call = call
+        self._max_items = max_items
+        self._max_in_flight = max_in_flight
+        self._pending: deque[tuple[list[str], asyncio.Future[list[T]]]] = deque()
+        self._in_flight = 0
+
+    async def submit(self, texts: list[str]) -> list[T]:
+        """The outputs for ``texts``, in order (``texts`` is at most ``max_items`` long)."""
+        future: asyncio.Future[list[T]] = asyncio.get_running_loop().create_future()
+        self._pending.append((texts, future))
+        self._dispatch()
+        return await future
+
+    def _dispatch(self) -> None:
+        while self._pending and self._in_flight < self._max_in_flight:
+            batch = [self._pending.popleft()]
+            size = len(batch[0][0])
+            while self._pending and size + len(self._pending[0][0]) <= self._max_items:
+                batch.append(self._pending.popleft())
+                size += len(batch[-1][0])
+            self._in_flight += 1
+            asyncio.get_running_loop().create_task(self._run(batch))
+
+    async def _run(self, batch: list[tuple[list[str], asyncio.Future[list[T]]]]) -> None:
+        try:
+            outputs = await self._call([text for texts, _ in batch for text in texts])
+        except Exception as exc:  # every request of the call gets the failure
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+        else:
+            start = 0
+            for texts, future in batch:
+                if not future.done():
+                    future.set_result(outputs[start : start + len(texts)])
+                start += len(texts)
+        finally:
+            for _, future in batch:  # cancelled: nobody is left to answer them
+                if not future.done():
+                    future.cancel()
+            self._in_flight -= 1
+            self._dispatch()

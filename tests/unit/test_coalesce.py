@@ -1,0 +1,74 @@
+"""Concurrent requests share runner calls, each gets its own outputs in order, failures reach all."""
+
+import asyncio
+
+import pytest
+
+from miyraa.coalesce import Coalescer
+
+
+class SlowRunner:
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    async def predict(self, texts: list[str]) -> list[str]:
+        self.calls.append(list(texts))
+        await asyncio.sleep(0.01)
+        if self.fail:
+            raise ConnectionError("runner gone")
+        return [t.upper() for t in texts]
+
+
+async def submit_many(coalescer: Coalescer[str], requests: list[list[str]]) -> list[list[str]]:
+    return await asyncio.gather(*(coalescer.submit(texts) for texts in requests))
+
+
+def test_concurrent_requests_share_calls_and_keep_their_order():
+    runner = SlowRunner()
+    coalescer = Coalescer(runner.predict, max_items=8, max_in_flight=1)
+    requests = [[f"a{i}", f"b{i}"] for i in range(10)]
+    results = asyncio.run(submit_many(coalescer, requests))
+    assert results == [[t.upper() for t in r] for r in requests]
+    assert len(runner.calls) < len(requests)
+    assert all(len(call) <= 8 for call in runner.calls)
+    assert runner.calls[0] == ["a0", "b0"]  # the first request does not wait for company
+
+
+def test_at_most_max_in_flight_calls_at_once():
+    in_flight, peak = 0, 0
+
+    async def predict(texts: list[str]) -> list[str]:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return texts
+
+    coalescer = Coalescer(predict, max_items=2, max_in_flight=2)
+    asyncio.run(submit_many(coalescer, [["x"]] * 12))
+    assert peak == 2
+
+
+def test_a_failed_call_fails_every_request_it_carried():
+    coalescer = Coalescer(SlowRunner(fail=True).predict, max_items=8)
+
+    async def run() -> list[object]:
+        return await asyncio.gather(*(coalescer.submit([str(i)]) for i in range(5)), return_exceptions=True)
+
+    results = asyncio.run(run())
+    assert all(isinstance(r, ConnectionError) for r in results)
+
+
+def test_later_requests_still_served_after_a_failure():
+    runner = SlowRunner(fail=True)
+    coalescer = Coalescer(runner.predict, max_items=8)
+
+    async def run() -> list[str]:
+        with pytest.raises(ConnectionError):
+            await coalescer.submit(["a"])
+        runner.fail = False
+        return await coalescer.submit(["b"])
+
+    assert asyncio.run(run()) == ["B"]
