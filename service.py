@@ -18,6 +18,7 @@ import time
 
 import bentoml
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from miyraa import __version__
 from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
+from miyraa.guard import GuardMiddleware
 from miyraa.logs import configure_logging
 from miyraa.metrics import RATE_LIMITED
 from miyraa.observe import ObserveMiddleware, request_fields
@@ -184,4 +186,19 @@ def _log_fields(texts: list[str], scrubbed: list[ScrubResult]) -> None:
     fields["pii_counts"] = counts
 
 
+# The first added is the outermost: the observer also counts and logs the guard's refusals.
 Miyraa.add_asgi_middleware(ObserveMiddleware, hash_key=settings.hash_key())
+Miyraa.add_asgi_middleware(
+    GuardMiddleware,
+    max_body_bytes=settings.max_body_bytes,
+    api_keys=settings.api_key_list(),
+    metrics_key=settings.metrics_api_key.get_secret_value(),
+    docs_ui=settings.docs_ui,
+)
+if origins := settings.cors_origin_list():  # closed by default: no CORS headers at all
+    Miyraa.add_asgi_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+    )

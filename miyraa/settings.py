@@ -44,6 +44,19 @@ class Settings(BaseSettings):
         description="HMAC key for client hashes; a random per-process key when empty",
     )
 
+    # Access (miyraa/guard.py)
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="request body cap; larger: 413")
+    api_keys: SecretStr = Field(
+        default_factory=lambda: SecretStr(""),
+        description="comma-separated keys for the fingerprint APIs; empty: open",
+    )
+    metrics_api_key: SecretStr = Field(
+        default_factory=lambda: SecretStr(""), description="key for /metrics; empty: open"
+    )
+
+    cors_origins: str = Field("", description="comma-separated origins allowed by CORS; empty: none")
+    docs_ui: bool = Field(True, description="serve the Swagger UI at /")
+
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
@@ -59,6 +72,12 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_region(cls, value: str) -> str:
         return value.upper()
+
+    def api_key_list(self) -> list[str]:
+        return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     def hash_key(self) -> bytes:
         """The HMAC key for client hashes (random, per process, when unset)."""

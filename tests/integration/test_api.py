@@ -137,3 +137,24 @@ def test_only_scrubbed_text_reaches_the_runner(api, monkeypatch):
     text = "thrilled!! card 4539 1488 0343 6467, mail bob.smith@example.org, ip 198.51.100.4, @bobby_s"
     assert post(api, "/fingerprint", {"text": text}).status_code == 200
     assert seen == ["thrilled!! card [CREDIT_CARD], mail [EMAIL], ip [IP_ADDRESS], [HANDLE]"]
+
+
+def test_a_body_over_the_cap_is_413_json_and_counted(api):
+    from prometheus_client import REGISTRY
+
+    labels = {"endpoint": "/fingerprint", "status": "413"}
+    before = REGISTRY.get_sample_value("miyraa_requests_total", labels) or 0.0
+    r = api.post("/fingerprint", content=b'{"text": "' + b"a" * 1_100_000 + b'"}')
+    assert r.status_code == 413
+    assert "bytes" in r.json()["error"]
+    assert REGISTRY.get_sample_value("miyraa_requests_total", labels) == before + 1
+    assert api.post("/fingerprint", json={"text": "still serving"}).status_code == 200
+
+
+def test_cors_is_closed_by_default(api):
+    r = api.options(
+        "/fingerprint", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert "access-control-allow-origin" not in r.headers
+    r = api.post("/fingerprint", json={"text": "hello"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in r.headers

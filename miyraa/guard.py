@@ -1,0 +1,112 @@
+"""Access and size checks in front of the APIs, before BentoML reads a request.
+
+An ASGI middleware:
+- a request body over MAX_BODY_BYTES gets 413 without being read whole: at once when
+  Content-Length says so, else as soon as the streamed body passes the cap;
+- with API_KEYS set, the fingerprint APIs need ``Authorization: Bearer <key>`` or
+  ``X-API-Key: <key>`` (compared in constant time), else 401; /metrics needs
+  METRICS_API_KEY when that is set. Probes (/livez, /readyz, /health) stay open;
+- with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404.
+Every refusal is a JSON body that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+PROTECTED = ("/fingerprint", "/fingerprint/batch")
+Scope = dict[str, Any]
+
+
+async def _reply(
+    send: Any, status: int, error: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps({"error": error}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            + (headers or []),
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _presented_key(scope: Scope) -> str | None:
+    headers: dict[bytes, bytes] = {k.lower(): v for k, v in scope.get("headers", [])}
+    if (value := headers.get(b"x-api-key")) is not None:
+        return str(value.decode("latin-1")).strip()
+    auth = headers.get(b"authorization", b"").decode("latin-1")
+    if auth.lower().startswith("bearer "):
+        return str(auth[7:]).strip()
+    return None
+
+
+def _key_ok(presented: str | None, keys: list[str]) -> bool:
+    if presented is None:
+        return False
+    # Compare against every key, whatever matches, so timing says nothing about which.
+    matches = [hmac.compare_digest(presented.encode(), key.encode()) for key in keys]
+    return any(matches)
+
+
+class GuardMiddleware:
+    def __init__(
+        self, app: Any, max_body_bytes: int, api_keys: list[str], metrics_key: str, docs_ui: bool = True
+    ) -> None:
+        self.app = app
+        self.docs_ui = docs_ui
+        self.max_body_bytes = max_body_bytes
+        self.api_keys = api_keys
+        self.metrics_key = metrics_key
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        challenge = [(b"www-authenticate", b"Bearer")]
+        if not self.docs_ui and (path == "/" or path.startswith("/static_content/")):
+            await _reply(send, 404, "the API documentation UI is turned off (DOCS_UI=false)")
+            return
+        if path in PROTECTED and self.api_keys and not _key_ok(_presented_key(scope), self.api_keys):
+            await _reply(
+                send, 401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)", challenge
+            )
+            return
+        if path == "/metrics" and self.metrics_key and not _key_ok(_presented_key(scope), [self.metrics_key]):
+            await _reply(send, 401, "missing or invalid key for /metrics", challenge)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
+            return
+        await self._capped(scope, receive, send)
+
+    async def _capped(self, scope: Scope, receive: Any, send: Any) -> None:
+        """Read the body up to the cap (413 past it), then hand the app a replay of it."""
+        chunks, seen, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            more = message.get("more_body", False)
+            if seen > self.max_body_bytes:
+                await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
+                return
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            message: dict[str, Any] = await receive()
+            return message
+
+        await self.app(scope, replay, send)

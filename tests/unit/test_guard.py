@@ -1,0 +1,72 @@
+"""API keys (constant-time, 401 JSON), a separate /metrics key, open probes, the body cap (413)."""
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from miyraa.guard import GuardMiddleware
+
+
+async def echo(request: Request) -> JSONResponse:
+    return JSONResponse({"bytes": len(await request.body())})
+
+
+def client(api_keys=(), metrics_key="", max_body_bytes=1000) -> TestClient:
+    routes = [
+        Route(p, echo, methods=["GET", "POST"])
+        for p in ("/fingerprint", "/fingerprint/batch", "/metrics", "/readyz", "/livez")
+    ]
+    app = GuardMiddleware(Starlette(routes=routes), max_body_bytes, list(api_keys), metrics_key)
+    return TestClient(app)
+
+
+def test_open_by_default():
+    assert client().post("/fingerprint", content=b"x").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/fingerprint", "/fingerprint/batch"])
+def test_apis_need_a_valid_key_when_keys_are_set(path):
+    c = client(api_keys=["k1", "k2"])
+    for headers in ({}, {"X-API-Key": "nope"}, {"Authorization": "Bearer k3"}, {"Authorization": "Basic k1"}):
+        r = c.post(path, content=b"x", headers=headers)
+        assert r.status_code == 401
+        assert "API key" in r.json()["error"]
+        assert r.headers["www-authenticate"] == "Bearer"
+    assert c.post(path, content=b"x", headers={"X-API-Key": "k2"}).status_code == 200
+    assert c.post(path, content=b"x", headers={"Authorization": "Bearer k1"}).status_code == 200
+
+
+def test_probes_stay_open_and_metrics_has_its_own_key():
+    c = client(api_keys=["k1"], metrics_key="m")
+    assert c.get("/readyz").status_code == 200
+    assert c.get("/livez").status_code == 200
+    assert c.get("/metrics", headers={"X-API-Key": "k1"}).status_code == 401
+    assert c.get("/metrics", headers={"Authorization": "Bearer m"}).status_code == 200
+    assert client(api_keys=["k1"]).get("/metrics").status_code == 200  # no metrics key: open
+
+
+def test_body_over_the_cap_is_413_by_length_or_by_stream():
+    c = client(max_body_bytes=1000)
+    assert c.post("/fingerprint", content=b"x" * 1000).json() == {"bytes": 1000}
+    r = c.post("/fingerprint", content=b"x" * 1001)
+    assert r.status_code == 413 and "1000 bytes" in r.json()["error"]
+
+    def chunks():  # no Content-Length: the cap applies to the stream
+        for _ in range(5):
+            yield b"y" * 400
+
+    r = c.post("/fingerprint", content=chunks())
+    assert r.status_code == 413
+
+
+def test_docs_ui_can_be_turned_off():
+    routes = [Route(p, echo) for p in ("/", "/docs.json", "/static_content/x.js")]
+    off = TestClient(GuardMiddleware(Starlette(routes=routes), 1000, [], "", docs_ui=False))
+    assert off.get("/").status_code == 404
+    assert off.get("/static_content/x.js").status_code == 404
+    assert off.get("/docs.json").status_code == 200
+    on = TestClient(GuardMiddleware(Starlette(routes=routes), 1000, [], ""))
+    assert on.get("/").status_code == 200
