@@ -22,9 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -38,6 +35,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loadtest.serving import free_port, start, stop  # noqa: E402
 from loadtest.texts import mix  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -59,6 +57,17 @@ class Run:
     errors: int = 0
     seconds: float = 0.0
 
+    async def send(self, client: httpx.AsyncClient, text: str, since: float) -> None:
+        """POST one text; record its latency counted from ``since``, or an error."""
+        try:
+            ok = (await client.post("/fingerprint", json={"text": text})).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        if ok:
+            self.latencies_s.append(time.perf_counter() - since)
+        else:
+            self.errors += 1
+
     def summary(self) -> dict[str, float]:
         lat = np.array(self.latencies_s) * 1000 if self.latencies_s else np.array([0.0])
         done = len(self.latencies_s)
@@ -70,40 +79,6 @@ class Run:
             "p95_ms": round(float(np.percentile(lat, 95)), 1),
             "p99_ms": round(float(np.percentile(lat, 99)), 1),
         }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start(
-    command: list[str], url: str, env: dict[str, str], log: Path
-) -> tuple[subprocess.Popen[bytes], float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
-    )
-    while time.perf_counter() - started < 180:
-        if process.poll() is not None:
-            raise RuntimeError(f"{command[:3]} exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return process, time.perf_counter() - started
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{command[:3]} not ready in 180 s; see {log}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def rss_mb(pid: int) -> dict[str, float]:
@@ -125,17 +100,7 @@ async def closed_loop(url: str, texts: list[str], concurrency: int, duration: fl
 
         async def worker() -> None:
             while time.perf_counter() < deadline:
-                text = texts[next(counter) % len(texts)]
-                sent = time.perf_counter()
-                try:
-                    r = await client.post("/fingerprint", json={"text": text})
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                if ok:
-                    run.latencies_s.append(time.perf_counter() - sent)
-                else:
-                    run.errors += 1
+                await run.send(client, texts[next(counter) % len(texts)], time.perf_counter())
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -148,23 +113,11 @@ async def open_loop(url: str, texts: list[str], rate: float, duration: float) ->
     async with httpx.AsyncClient(
         base_url=url, timeout=60, limits=httpx.Limits(max_connections=256)
     ) as client:
-
-        async def one(text: str, scheduled: float) -> None:
-            try:
-                r = await client.post("/fingerprint", json={"text": text})
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                run.latencies_s.append(time.perf_counter() - scheduled)
-            else:
-                run.errors += 1
-
         started, tasks = time.perf_counter(), []
         for i in range(int(rate * duration)):
             scheduled = started + i / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(texts[i % len(texts)], scheduled)))
+            tasks.append(asyncio.create_task(run.send(client, texts[i % len(texts)], scheduled)))
         await asyncio.gather(*tasks)
         run.seconds = duration
     return run

@@ -16,13 +16,12 @@ import argparse
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from loadtest.serving import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -31,42 +30,9 @@ BIN = Path(sys.executable).parent
 def start_service(port: int, log: Path) -> subprocess.Popen[bytes]:
     """`bentoml serve` with a rate limit no load test reaches; returns once /readyz is 200."""
     env = {**os.environ, "RATE_LIMIT": "1000000", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"bentoml serve exited with {process.returncode}; see {log}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    stop(process)
-    raise RuntimeError(f"the service was not ready within 120 s; see {log}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    command = [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
+    process, _ = start(command, f"http://127.0.0.1:{port}", env, log)
+    return process
 
 
 def summarise(stats_csv: Path) -> dict[str, object]:

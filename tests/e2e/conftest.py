@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from loadtest.serving import stop
 from tests.model_store import built_model
 
 ROOT = Path(__file__).parents[2]
@@ -78,12 +78,7 @@ def server(tmp_path_factory) -> Server:
             _wait_ready(server, process)
             yield server
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)
 
 
 def _wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
