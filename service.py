@@ -164,10 +164,7 @@ class Miyraa:
 
     async def _predict(self, texts: list[str]) -> list[ModelOutput]:
         """Texts of concurrent requests share runner calls (miyraa/coalesce.py); input order kept."""
-        size = self.settings.runner_max_batch_size
-        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-        answers = await asyncio.gather(*(self.coalescer.submit(chunk) for chunk in chunks))
-        return [output for answer in answers for output in answer]
+        return await self.coalescer.submit(texts)
 
     async def _model(self) -> ModelInfo:
         if self._model_info is None:

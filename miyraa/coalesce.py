@@ -28,11 +28,14 @@ class Coalescer(Generic[T]):
         self._in_flight = 0
 
     async def submit(self, texts: list[str]) -> list[T]:
-        """The outputs for ``texts``, in order (``texts`` is at most ``max_items`` long)."""
-        future: asyncio.Future[list[T]] = asyncio.get_running_loop().create_future()
-        self._pending.append((texts, future))
+        """The outputs for ``texts``, in order; more than ``max_items`` texts go in several calls."""
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[list[T]]] = []
+        for start in range(0, len(texts), self._max_items):
+            futures.append(loop.create_future())
+            self._pending.append((texts[start : start + self._max_items], futures[-1]))
         self._dispatch()
-        return await future
+        return [output for answer in await asyncio.gather(*futures) for output in answer]
 
     def _dispatch(self) -> None:
         while self._pending and self._in_flight < self._max_in_flight:

@@ -2,8 +2,9 @@
 
 BentoML 1.4's form of a Runner: a ``@bentoml.service`` whose batchable API takes a
 list and returns one output per input, in order. The API service composes it with
-``bentoml.depends`` and calls it one request at a time; BentoML's dispatcher merges
-concurrent calls into batches of up to RUNNER_MAX_BATCH_SIZE within
+``bentoml.depends`` and sends it the texts of concurrent requests together
+(miyraa/coalesce.py); BentoML's dispatcher merges concurrent calls into batches of up
+to RUNNER_MAX_BATCH_SIZE within
 RUNNER_MAX_LATENCY_MS. Only scrubbed text ever reaches this service.
 """
 

@@ -72,3 +72,11 @@ def test_later_requests_still_served_after_a_failure():
         return await coalescer.submit(["b"])
 
     assert asyncio.run(run()) == ["B"]
+
+
+def test_more_texts_than_max_items_go_in_several_calls_in_order():
+    runner = SlowRunner()
+    coalescer = Coalescer(runner.predict, max_items=3, max_in_flight=1)
+    texts = [f"t{i}" for i in range(8)]
+    assert asyncio.run(coalescer.submit(texts)) == [t.upper() for t in texts]
+    assert [len(call) for call in runner.calls] == [3, 3, 2]
