@@ -15,11 +15,12 @@ from pathlib import Path
 import torch
 import uvicorn
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from models.network import FingerprintModel, activate, mean_pool
+from models.network import FingerprintModel, activate
 
 PAD_TO = 128
 
@@ -33,21 +34,11 @@ def app_for(model: FingerprintModel) -> Starlette:
             [text], padding="max_length", truncation=True, max_length=PAD_TO, return_tensors="pt"
         )
         with lock, torch.inference_mode():
-            hidden = encoder.model(
-                input_ids=batch["input_ids"],
-                attention_mask=batch["attention_mask"],
-                output_hidden_states=True,
-            ).hidden_states
-            features = torch.cat(
-                [mean_pool(hidden[i], batch["attention_mask"]) for i in encoder.pooling_layers], dim=1
-            )
-            probs = activate(model.heads(features))
+            probs = activate(model.heads(encoder.pooled(batch)))
         return {name: value[0].tolist() for name, value in probs.items()}
 
     async def fingerprint(request: Request) -> JSONResponse:
         body = await request.json()
-        from starlette.concurrency import run_in_threadpool
-
         return JSONResponse(await run_in_threadpool(predict, body["text"]))
 
     async def ready(_: Request) -> JSONResponse:

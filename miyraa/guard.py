@@ -35,8 +35,7 @@ async def _reply(
     await send({"type": "http.response.body", "body": body})
 
 
-def _presented_key(scope: Scope) -> str | None:
-    headers: dict[bytes, bytes] = {k.lower(): v for k, v in scope.get("headers", [])}
+def _presented_key(headers: dict[bytes, bytes]) -> str | None:
     if (value := headers.get(b"x-api-key")) is not None:
         return str(value.decode("latin-1")).strip()
     auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -68,19 +67,24 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
+        headers: dict[bytes, bytes] = dict(scope.get("headers", []))  # ASGI names are lower-case
         challenge = [(b"www-authenticate", b"Bearer")]
         if not self.docs_ui and (path == "/" or path.startswith("/static_content/")):
             await _reply(send, 404, "the API documentation UI is turned off (DOCS_UI=false)")
             return
-        if path in PROTECTED and self.api_keys and not _key_ok(_presented_key(scope), self.api_keys):
+        if path in PROTECTED and self.api_keys and not _key_ok(_presented_key(headers), self.api_keys):
             await _reply(
                 send, 401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)", challenge
             )
             return
-        if path == "/metrics" and self.metrics_key and not _key_ok(_presented_key(scope), [self.metrics_key]):
+        if (
+            path == "/metrics"
+            and self.metrics_key
+            and not _key_ok(_presented_key(headers), [self.metrics_key])
+        ):
             await _reply(send, 401, "missing or invalid key for /metrics", challenge)
             return
-        length = dict(scope.get("headers", [])).get(b"content-length")
+        length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
             return

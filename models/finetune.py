@@ -23,8 +23,8 @@ from torch import nn
 
 from miyraa.labels import HEADS
 from models.network import EMBEDDING_DIM, Encoder, mean_pool
-from models.public_data import UNKNOWN, Labelled
-from models.train import head_loss
+from models.public_data import Labelled
+from models.train import head_loss, safety_pos_weight
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +77,7 @@ def finetune(encoder: Encoder, data: Labelled, config: FinetuneConfig) -> dict[s
         weight_decay=config.weight_decay,
     )
     y = data.tensors()
-    known = y["safety"] != UNKNOWN
-    positives = (y["safety"] == 1).sum(0)
-    pos_weight = ((known.sum(0) - positives) / positives.clamp(min=1)).clamp(max=10.0)
+    pos_weight = safety_pos_weight(y["safety"], cap=10.0)
     # Length-sorted batches (little padding), visited in a seeded random order.
     order = sorted(range(len(data)), key=lambda i: len(data.texts[i]))
     batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]

@@ -18,6 +18,7 @@ On disk a model is a folder::
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -133,15 +134,19 @@ class Encoder:
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length)["input_ids"]
         out = torch.empty(len(texts), EMBEDDING_DIM * len(self.pooling_layers))
         for group in length_groups([len(x) for x in ids], TOKEN_BUDGET):
-            batch = self.tokenizer.pad({"input_ids": [ids[i] for i in group]}, return_tensors="pt")
-            hidden_states = self.model(
-                input_ids=batch["input_ids"],
-                attention_mask=batch["attention_mask"],
-                output_hidden_states=True,
-            ).hidden_states
-            mask = batch["attention_mask"]
-            out[group] = torch.cat([mean_pool(hidden_states[i], mask) for i in self.pooling_layers], dim=1)
+            out[group] = self.pooled(
+                self.tokenizer.pad({"input_ids": [ids[i] for i in group]}, return_tensors="pt")
+            )
         return out
+
+    @torch.inference_mode()
+    def pooled(self, batch: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Features of one padded batch (``input_ids``, ``attention_mask``)."""
+        hidden_states = self.model(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], output_hidden_states=True
+        ).hidden_states
+        mask = batch["attention_mask"]
+        return torch.cat([mean_pool(hidden_states[i], mask) for i in self.pooling_layers], dim=1)
 
 
 class FingerprintModel:

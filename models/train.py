@@ -76,6 +76,13 @@ def team_labelled(name: str, examples: list[Example]) -> Labelled:
     return labelled
 
 
+def safety_pos_weight(safety: torch.Tensor, cap: float) -> torch.Tensor:
+    """Per safety category: known negatives per positive, at most ``cap`` (positives are rare)."""
+    known = safety != UNKNOWN
+    positives = (safety == 1).sum(0)
+    return ((known.sum(0) - positives) / positives.clamp(min=1)).clamp(max=cap)
+
+
 def head_loss(
     name: str, logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, pos_weight: torch.Tensor
 ) -> torch.Tensor:
@@ -111,11 +118,10 @@ def fit_heads(
     heads.set_standardisation(x)
     z = heads.standardise(x)
     weight = weight or {}
-    known = y["safety"] != UNKNOWN
-    positives = (y["safety"] == 1).sum(0)
-    pos_weight = ((known.sum(0) - positives) / positives.clamp(min=1)).clamp(max=config.pos_weight_cap)
+    pos_weight = safety_pos_weight(y["safety"], config.pos_weight_cap)
     for name, l2 in config.l2:
         layer = heads.heads[name]
+        rows = weight.get(name, torch.ones(len(x)))
         optimiser = torch.optim.LBFGS(
             layer.parameters(), lr=1, max_iter=config.max_iter, history_size=20, line_search_fn="strong_wolfe"
         )
@@ -124,13 +130,14 @@ def fit_heads(
         penalty = torch.as_tensor(l2, dtype=torch.float32).reshape(-1, 1)
 
         def closure(
-            layer: nn.Module = layer, name: str = name, penalty: Any = penalty, opt: Any = optimiser
+            layer: nn.Module = layer,
+            name: str = name,
+            rows: torch.Tensor = rows,
+            penalty: Any = penalty,
+            opt: Any = optimiser,
         ) -> Any:
             opt.zero_grad()
-            loss = (
-                head_loss(name, layer(z), y[name], weight.get(name, torch.ones(len(x))), pos_weight)
-                + (penalty * layer.weight**2).sum()
-            )
+            loss = head_loss(name, layer(z), y[name], rows, pos_weight) + (penalty * layer.weight**2).sum()
             loss.backward()
             return loss
 

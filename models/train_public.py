@@ -192,8 +192,9 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
     weights_key = digest({k: hashlib.sha256(v.numpy().tobytes()).hexdigest() for k, v in tuned.items()})
     features = {name: cached_features(encoder, s.texts, weights_key, cached) for name, s in sets.items()}
     embedded = time.perf_counter()
+    targets = {name: s.tensors() for name, s in sets.items()}
     x = torch.cat([features[name] for name in TRAIN_SETS])
-    y = {h: torch.cat([sets[name].tensors()[h] for name in TRAIN_SETS]) for h in sets["team_train"].targets}
+    y = {h: torch.cat([targets[name][h] for name in TRAIN_SETS]) for h in targets["team_train"]}
     heads = fit_heads(
         x,
         y,
@@ -201,7 +202,7 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
         row_weights(sets, y, config),
     )
     fitted = time.perf_counter()
-    metrics = {name: evaluate(heads, features[name], sets[name].tensors()) for name in EVAL_SETS}
+    metrics = {name: evaluate(heads, features[name], targets[name]) for name in EVAL_SETS}
     report = {
         "config": asdict(config),
         "data_dir_files": sorted(p.name for p in data_dir.glob("*.jsonl")),
