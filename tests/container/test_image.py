@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -20,16 +19,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from loadtest.serving import free_port
+
 IMAGE = os.environ.get("MIYRAA_IMAGE", "miyraa:latest")
 READY_LIMIT_S = 60  # a hang guard only; the start time is printed and kept in docs/DEPLOYMENT.md
 MAX_IMAGE_BYTES = 1_000_000_000
 EMAIL = "jane.roe@example.org"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

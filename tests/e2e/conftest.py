@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,18 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from loadtest.serving import stop
+from loadtest.serving import free_port, stop
 from tests.model_store import built_model
 
 ROOT = Path(__file__).parents[2]
 RATE_LIMIT = 60
 STARTUP_TIMEOUT_S = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

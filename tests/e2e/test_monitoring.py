@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+
+from loadtest.serving import free_port
 
 ROOT = Path(__file__).parents[2]
 DASHBOARD = ROOT / "monitoring/grafana/dashboards/miyraa.json"
@@ -52,12 +53,6 @@ def test_every_metric_of_the_dashboard_and_the_alerts_exists(http, traffic):
     metrics = http.get("/metrics").text
     missing = sorted(n for n in named if not exposed(n, metrics))
     assert not missing, f"named in the dashboard or alerts but absent from /metrics: {missing}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_real_prometheus_scrapes_the_service(server, http, traffic, tmp_path):
