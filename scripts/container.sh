@@ -32,9 +32,22 @@ network_args() {
   fi
 }
 
+# torch's shared libraries are stripped for the size budget (scripts/wheelhouse.py);
+# strip comes with binutils, installed here under the same conditions as the engine.
+ensure_strip() {
+  command -v strip >/dev/null && return 0
+  if [[ $(id -u) == 0 && ( ${#bootstrap[@]} -gt 0 || ${CI:-} == true ) ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null
+  else
+    echo "warning: no strip (binutils): torch's libraries stay unstripped, the image about 70 MB larger" >&2
+  fi
+}
+
 build() {
   scripts/docker-engine.sh ${bootstrap:+--install}
   scripts/base-image.sh "${bootstrap[@]}"
+  ensure_strip
   "$BIN/python" scripts/wheelhouse.py build/wheelhouse
   "$BIN/python" -m http.server --bind 127.0.0.1 "$WHEELHOUSE_PORT" --directory build/wheelhouse \
     >build/wheelhouse-server.log 2>&1 &
