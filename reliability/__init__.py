@@ -1,0 +1,1 @@
+"""Hardening checks that print figures: overload, faults, fuzzing, privacy (docs/RELIABILITY.md)."""
