@@ -24,17 +24,15 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-import numpy as np
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from loadtest.drive import closed_loop, open_loop, rss_mb  # noqa: E402
 from loadtest.serving import free_port, start, stop  # noqa: E402
 from loadtest.texts import mix  # noqa: E402
 
@@ -49,78 +47,6 @@ TARGETS = {
     "cold_start_s": 8.0,
     "rss_total_mb": 900.0,
 }
-
-
-@dataclass
-class Run:
-    latencies_s: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
-
-    async def send(self, client: httpx.AsyncClient, text: str, since: float) -> None:
-        """POST one text; record its latency counted from ``since``, or an error."""
-        try:
-            ok = (await client.post("/fingerprint", json={"text": text})).status_code == 200
-        except httpx.HTTPError:
-            ok = False
-        if ok:
-            self.latencies_s.append(time.perf_counter() - since)
-        else:
-            self.errors += 1
-
-    def summary(self) -> dict[str, float]:
-        lat = np.array(self.latencies_s) * 1000 if self.latencies_s else np.array([0.0])
-        done = len(self.latencies_s)
-        return {
-            "requests": done + self.errors,
-            "errors": self.errors,
-            "throughput_rps": round(done / self.seconds, 1) if self.seconds else 0.0,
-            "p50_ms": round(float(np.percentile(lat, 50)), 1),
-            "p95_ms": round(float(np.percentile(lat, 95)), 1),
-            "p99_ms": round(float(np.percentile(lat, 99)), 1),
-        }
-
-
-def rss_mb(pid: int) -> dict[str, float]:
-    root = psutil.Process(pid)
-    out = {}
-    for p in [root, *root.children(recursive=True)]:
-        try:
-            name = " ".join(p.cmdline()[1:4])[:60] or p.name()
-            out[f"{p.pid} {name}"] = round(p.memory_info().rss / 1e6, 1)
-        except psutil.NoSuchProcess:
-            continue
-    return out
-
-
-async def closed_loop(url: str, texts: list[str], concurrency: int, duration: float) -> Run:
-    run, deadline, counter = Run(), time.perf_counter() + duration, iter(range(10**9))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-
-        async def worker() -> None:
-            while time.perf_counter() < deadline:
-                await run.send(client, texts[next(counter) % len(texts)], time.perf_counter())
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        run.seconds = time.perf_counter() - started
-    return run
-
-
-async def open_loop(url: str, texts: list[str], rate: float, duration: float) -> Run:
-    run = Run()
-    async with httpx.AsyncClient(
-        base_url=url, timeout=60, limits=httpx.Limits(max_connections=256)
-    ) as client:
-        started, tasks = time.perf_counter(), []
-        for i in range(int(rate * duration)):
-            scheduled = started + i / rate
-            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            tasks.append(asyncio.create_task(run.send(client, texts[i % len(texts)], scheduled)))
-        await asyncio.gather(*tasks)
-        run.seconds = duration
-    return run
 
 
 def ceiling(model_dir: Path, texts: list[str], batch_sizes: list[int]) -> dict[int, float]:
