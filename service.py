@@ -15,8 +15,11 @@ import asyncio
 import functools
 import logging
 import time
+from http import HTTPStatus
 
+import aiohttp
 import bentoml
+from bentoml.exceptions import BentoMLException
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -24,11 +27,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from miyraa import __version__
+from miyraa.admission import Admission, Refused, runner_unavailable
 from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
 from miyraa.guard import GuardMiddleware
 from miyraa.logs import configure_logging
-from miyraa.metrics import RATE_LIMITED
+from miyraa.metrics import RATE_LIMITED, SHED
 from miyraa.observe import ObserveMiddleware, request_fields
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
@@ -91,6 +95,7 @@ class Miyraa:
         self.limiter = RateLimiter(
             self.settings.rate_limit, self.settings.rate_window, self.settings.rate_limit_max_clients
         )
+        self.admission = Admission(self.settings.max_inflight_texts)
         self.started = time.monotonic()
         self._model_info: ModelInfo | None = None
 
@@ -117,41 +122,31 @@ class Miyraa:
     @bentoml.api(route="/fingerprint")
     async def fingerprint(self, request: FingerprintRequest, /, ctx: bentoml.Context) -> Fingerprint:
         """The emotion fingerprint of one text."""
-        if (refused := self._admit(request.client_id, ctx)) is not None:
-            return refused  # type: ignore[return-value]  # BentoML passes a Response through
-        [result] = await self._fingerprints([request.text])
+        try:
+            [result] = await self._fingerprints(request.client_id, [request.text], ctx)
+        except Refused as refused:
+            return self._refuse(refused, ctx)  # type: ignore[return-value]  # passed through
         return result
 
     @bentoml.api(route="/fingerprint/batch")
     async def fingerprint_batch(self, request: BatchRequest, /, ctx: bentoml.Context) -> BatchResponse:
         """Fingerprints of 1 to MAX_BATCH_TEXTS texts, in input order."""
-        if (refused := self._admit(request.client_id, ctx)) is not None:
-            return refused  # type: ignore[return-value]
-        return BatchResponse(results=await self._fingerprints(request.texts))
+        try:
+            return BatchResponse(results=await self._fingerprints(request.client_id, request.texts, ctx))
+        except Refused as refused:
+            return self._refuse(refused, ctx)  # type: ignore[return-value]
 
-    def _admit(self, client_id: str | None, ctx: bentoml.Context) -> JSONResponse | None:
-        """Count the request against its client; a 429 response when over the limit."""
-        fields = request_fields()
-        if client_id:
-            fields["client_hash"] = client_hash(self.hash_key, f"id:{client_id}")
-        decision = self.limiter.hit(fields.get("client_hash") or "unknown")
-        # BentoML copies the context's status and headers onto whatever the API returns.
-        ctx.response.headers.update(decision.headers())
-        if decision.allowed:
-            return None
-        fields["rate_limited"] = True
-        RATE_LIMITED.inc()
-        ctx.response.status_code = 429
-        limit = f"{decision.limit} requests per {self.settings.rate_window:g} s"
-        return JSONResponse({"error": f"rate limit of {limit} exceeded"})
-
-    async def _fingerprints(self, texts: list[str]) -> list[Fingerprint]:
-        started = time.perf_counter()
-        scrubbed = [scrub(text, phone_region=self.settings.pii_phone_region) for text in texts]
-        for text, clean in zip(texts, scrubbed, strict=True):
-            record_input(text, clean)
-        outputs = await self._predict([s.text for s in scrubbed])
-        model = await self._model()
+    async def _fingerprints(
+        self, client_id: str | None, texts: list[str], ctx: bentoml.Context
+    ) -> list[Fingerprint]:
+        """Rate limit, admission, scrub, runner, response; ``Refused`` when declined."""
+        self._check_rate(client_id, ctx)
+        with self.admission.hold(len(texts)):
+            started = time.perf_counter()
+            scrubbed = [scrub(text, phone_region=self.settings.pii_phone_region) for text in texts]
+            for text, clean in zip(texts, scrubbed, strict=True):
+                record_input(text, clean)
+            outputs, model = await self._predict([s.text for s in scrubbed])
         elapsed_ms = (time.perf_counter() - started) * 1000
         results = [
             to_fingerprint(output, clean, model, self.settings.safety_threshold, elapsed_ms)
@@ -162,14 +157,51 @@ class Miyraa:
         _log_fields(texts, scrubbed)
         return results
 
-    async def _predict(self, texts: list[str]) -> list[ModelOutput]:
-        """Texts of concurrent requests share runner calls (miyraa/coalesce.py); input order kept."""
-        return await self.coalescer.submit(texts)
+    def _check_rate(self, client_id: str | None, ctx: bentoml.Context) -> None:
+        """Count the request against its client; ``Refused`` (429) when over the limit."""
+        fields = request_fields()
+        if client_id:
+            fields["client_hash"] = client_hash(self.hash_key, f"id:{client_id}")
+        decision = self.limiter.hit(fields.get("client_hash") or "unknown")
+        # BentoML copies the context's status and headers onto whatever the API returns.
+        ctx.response.headers.update(decision.headers())
+        if not decision.allowed:
+            limit = f"{decision.limit} requests per {self.settings.rate_window:g} s"
+            raise Refused(429, f"rate limit of {limit} exceeded", "rate_limit")
 
-    async def _model(self) -> ModelInfo:
-        if self._model_info is None:
-            self._model_info = ModelInfo(**await self.runner.model_info())
-        return self._model_info
+    def _refuse(self, refused: Refused, ctx: bentoml.Context) -> JSONResponse:
+        request_fields()["refused"] = refused.reason
+        if refused.reason == "rate_limit":
+            RATE_LIMITED.inc()
+        else:
+            SHED.labels(refused.reason).inc()
+        ctx.response.status_code = refused.status
+        ctx.response.headers.update(refused.headers)
+        return JSONResponse({"error": refused.message})
+
+    async def _predict(self, texts: list[str]) -> tuple[list[ModelOutput], ModelInfo]:
+        """The runner's outputs, in input order (texts of concurrent requests share runner
+        calls, miyraa/coalesce.py), and the model's name; ``Refused`` (503) when the runner
+        cannot be reached or is overloaded."""
+        try:
+            outputs = await self.coalescer.submit(texts)
+            if self._model_info is None:
+                self._model_info = ModelInfo(**await self.runner.model_info())
+        except (aiohttp.ClientConnectionError, ConnectionError, TimeoutError) as exc:
+            logger.warning("runner unavailable: %s", type(exc).__name__)
+            raise runner_unavailable() from exc
+        except BentoMLException as exc:
+            if exc.error_code != HTTPStatus.SERVICE_UNAVAILABLE:
+                raise
+            logger.warning("runner overloaded")
+            raise runner_unavailable() from exc
+        return outputs, self._model_info
+
+
+def _shed() -> Refused | None:
+    """The guard's door check: a 503 to give while the service is at its in-flight bound."""
+    admission = bentoml.get_current_service().admission
+    return admission.overloaded() if admission.full else None
 
 
 def _log_fields(texts: list[str], scrubbed: list[ScrubResult]) -> None:
@@ -191,6 +223,8 @@ Miyraa.add_asgi_middleware(
     api_keys=settings.api_key_list(),
     metrics_key=settings.metrics_api_key.get_secret_value(),
     docs_ui=settings.docs_ui,
+    body_timeout_s=settings.body_timeout_s,
+    shed=_shed,
 )
 if origins := settings.cors_origin_list():  # closed by default: no CORS headers at all
     Miyraa.add_asgi_middleware(

@@ -6,15 +6,25 @@ An ASGI middleware:
 - with API_KEYS set, the fingerprint APIs need ``Authorization: Bearer <key>`` or
   ``X-API-Key: <key>`` (compared in constant time), else 401; /metrics needs
   METRICS_API_KEY when that is set. Probes (/livez, /readyz, /health) stay open;
-- with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404.
+- with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404;
+- while ``shed()`` returns a refusal (the service is at its in-flight bound,
+  miyraa/admission.py), a fingerprint request gets it (503, Retry-After) before its body
+  is read or validated;
+- a body that has not fully arrived BODY_TIMEOUT_S after its headers gets 408, so a
+  client that trickles its body holds a connection, not the service.
 Every refusal is a JSON body that says what was wrong.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+from collections.abc import Callable
 from typing import Any
+
+from miyraa.admission import Refused
+from miyraa.metrics import SHED
 
 PROTECTED = ("/fingerprint", "/fingerprint/batch")
 Scope = dict[str, Any]
@@ -54,13 +64,22 @@ def _key_ok(presented: str | None, keys: list[str]) -> bool:
 
 class GuardMiddleware:
     def __init__(
-        self, app: Any, max_body_bytes: int, api_keys: list[str], metrics_key: str, docs_ui: bool = True
+        self,
+        app: Any,
+        max_body_bytes: int,
+        api_keys: list[str],
+        metrics_key: str,
+        docs_ui: bool = True,
+        body_timeout_s: float = 10.0,
+        shed: Callable[[], Refused | None] = lambda: None,
     ) -> None:
         self.app = app
         self.docs_ui = docs_ui
         self.max_body_bytes = max_body_bytes
         self.api_keys = api_keys
         self.metrics_key = metrics_key
+        self.body_timeout_s = body_timeout_s
+        self.shed = shed
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -88,29 +107,42 @@ class GuardMiddleware:
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
             return
-        await self._capped(scope, receive, send)
-
-    async def _capped(self, scope: Scope, receive: Any, send: Any) -> None:
-        """Read the body up to the cap (413 past it), then hand the app a replay of it."""
-        chunks, seen, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunks.append(message.get("body", b""))
-            seen += len(chunks[-1])
-            more = message.get("more_body", False)
-            if seen > self.max_body_bytes:
-                await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
-                return
+        if path in PROTECTED and (refused := self.shed()) is not None:
+            SHED.labels(reason=refused.reason).inc()
+            extra = [(name.lower().encode(), value.encode()) for name, value in refused.headers.items()]
+            await _reply(send, refused.status, refused.message, extra)
+            return
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                body = await self._read_capped(receive)
+        except TimeoutError:
+            await _reply(send, 408, f"request body not received within {self.body_timeout_s:g} s")
+            return
+        if body is None:  # the client went away
+            return
+        if len(body) > self.max_body_bytes:
+            await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
+            return
         replayed = False
 
         async def replay() -> dict[str, Any]:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             message: dict[str, Any] = await receive()
             return message
 
         await self.app(scope, replay, send)
+
+    async def _read_capped(self, receive: Any) -> bytes | None:
+        """The whole body, or its first bytes past the cap; None when the client left."""
+        chunks, seen, more = [], 0, True
+        while more and seen <= self.max_body_bytes:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            more = message.get("more_body", False)
+        return b"".join(chunks)

@@ -26,6 +26,7 @@ MODEL_READY = Gauge(
     multiprocess_mode="livemax",
 )
 RATE_LIMITED = Counter("miyraa_rate_limit_exceeded", "Requests refused by the per-client rate limit")
+SHED = Counter("miyraa_shed", "Requests answered 503 at once: overload or runner unavailable", ["reason"])
 PII_DETECTED = Counter("miyraa_pii_detected", "PII values replaced before inference", ["entity_type"])
 EMOTION_PREDICTIONS = Counter("miyraa_emotion_predictions", "Dominant emotion of each text", ["emotion"])
 UNSAFE_TEXTS = Counter("miyraa_unsafe_texts", "Texts over the safety threshold, per category", ["category"])
@@ -51,6 +52,8 @@ def _zero_known_labels() -> None:
         EMOTION_PREDICTIONS.labels(emotion=emotion)
     for category in SAFETY_CATEGORIES:
         UNSAFE_TEXTS.labels(category=category)
+    for reason in ("overload", "runner_unavailable"):
+        SHED.labels(reason=reason)
 
 
 _zero_known_labels()

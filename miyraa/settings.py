@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     runner_max_latency_ms: int = Field(2000, ge=100, le=60_000)
     request_timeout_s: float = Field(30.0, gt=0, le=600)
     ready_probe_timeout_s: float = Field(1.0, gt=0, le=30)
+    max_inflight_texts: int = Field(
+        8, ge=1, le=10_000, description="texts in progress per API worker; at it, new requests: 503"
+    )
 
     # Input limits
     max_text_chars: int = Field(5000, ge=1, le=100_000)
@@ -46,6 +49,7 @@ class Settings(BaseSettings):
 
     # Access (miyraa/guard.py)
     max_body_bytes: int = Field(1_000_000, ge=1024, description="request body cap; larger: 413")
+    body_timeout_s: float = Field(10.0, gt=0, le=300, description="whole body within this; else 408")
     api_keys: SecretStr = Field(
         default_factory=lambda: SecretStr(""),
         description="comma-separated keys for the fingerprint APIs; empty: open",

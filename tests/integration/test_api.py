@@ -1,5 +1,6 @@
 import json
 import math
+import time
 
 import pytest
 
@@ -158,3 +159,52 @@ def test_cors_is_closed_by_default(api):
     assert "access-control-allow-origin" not in r.headers
     r = api.post("/fingerprint", json={"text": "hello"}, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in r.headers
+
+
+@pytest.mark.parametrize("failure", [ConnectionResetError("runner gone"), TimeoutError()])
+def test_a_runner_failure_is_a_fast_503_and_the_service_recovers(api, monkeypatch, failure):
+    from prometheus_client import REGISTRY
+
+    from runners.fingerprint import FingerprintRunner
+
+    def broken(self, texts):
+        raise failure
+
+    labels = {"reason": "runner_unavailable"}
+    before = REGISTRY.get_sample_value("miyraa_shed_total", labels) or 0.0
+    monkeypatch.setattr(FingerprintRunner.inner, "_predict", broken)
+    r = post(api, "/fingerprint", {"text": "is anyone there?"})
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "1"
+    assert r.json() == {"error": "the model is temporarily unavailable; retry after 1 s"}
+    assert REGISTRY.get_sample_value("miyraa_shed_total", labels) == before + 1
+    monkeypatch.undo()
+    assert post(api, "/fingerprint", {"text": "back again"}).status_code == 200
+
+
+def test_over_the_inflight_bound_a_request_is_shed_at_once(api, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from miyraa.settings import get_settings
+    from runners.fingerprint import FingerprintRunner
+
+    original = FingerprintRunner.inner._predict
+
+    def slow(self, texts):
+        time.sleep(1.0)
+        return original(self, texts)
+
+    monkeypatch.setattr(FingerprintRunner.inner, "_predict", slow)
+    texts = [f"text {i}" for i in range(get_settings().max_inflight_texts)]
+    with ThreadPoolExecutor(1) as pool:
+        full = pool.submit(post, api, "/fingerprint/batch", {"texts": texts})
+        time.sleep(0.3)  # the batch is inside the runner now
+        started = time.perf_counter()
+        r = post(api, "/fingerprint", {"text": "one more"})
+        shed_s = time.perf_counter() - started
+        assert full.result().status_code == 200
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "1"
+    assert r.json()["error"].startswith("server busy:")
+    assert shed_s < 0.5  # answered without waiting for the runner (which takes 1 s)
+    assert post(api, "/fingerprint", {"text": "room again"}).status_code == 200

@@ -1,4 +1,5 @@
-"""API keys (constant-time, 401 JSON), a separate /metrics key, open probes, the body cap (413)."""
+"""API keys (constant-time, 401 JSON), a separate /metrics key, open probes, the body cap (413),
+shedding at the door (503 before the body is read), the body deadline (408)."""
 
 import pytest
 from starlette.applications import Starlette
@@ -14,12 +15,12 @@ async def echo(request: Request) -> JSONResponse:
     return JSONResponse({"bytes": len(await request.body())})
 
 
-def client(api_keys=(), metrics_key="", max_body_bytes=1000) -> TestClient:
+def client(api_keys=(), metrics_key="", max_body_bytes=1000, **options) -> TestClient:
     routes = [
         Route(p, echo, methods=["GET", "POST"])
         for p in ("/fingerprint", "/fingerprint/batch", "/metrics", "/readyz", "/livez")
     ]
-    app = GuardMiddleware(Starlette(routes=routes), max_body_bytes, list(api_keys), metrics_key)
+    app = GuardMiddleware(Starlette(routes=routes), max_body_bytes, list(api_keys), metrics_key, **options)
     return TestClient(app)
 
 
@@ -70,3 +71,52 @@ def test_docs_ui_can_be_turned_off():
     assert off.get("/docs.json").status_code == 200
     on = TestClient(GuardMiddleware(Starlette(routes=routes), 1000, [], ""))
     assert on.get("/").status_code == 200
+
+
+def test_a_full_service_sheds_fingerprint_requests_at_the_door_without_reading_them():
+    from miyraa.admission import Admission
+
+    admission = Admission(limit=1)
+    c = client(shed=lambda: admission.overloaded() if admission.full else None)
+    assert c.post("/fingerprint", content=b"x").status_code == 200
+    with admission.hold(1):
+        read = []
+
+        def body():  # a body the guard must not read
+            read.append(True)
+            yield b"x"
+
+        r = c.post("/fingerprint/batch", content=body())
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "1"
+        assert r.json()["error"] == "server busy: 1 texts in progress, limit 1; retry after 1 s"
+        assert read == []
+        assert c.get("/readyz").status_code == 200  # probes are never shed
+    assert c.post("/fingerprint", content=b"x").status_code == 200
+
+
+def test_a_body_that_trickles_in_past_the_deadline_is_408():
+    import asyncio
+
+    from starlette.responses import Response
+
+    async def app(scope, receive, send):
+        await Response("served")(scope, receive, send)
+
+    guard = GuardMiddleware(app, 1000, [], "", body_timeout_s=0.2)
+    sent: list[dict] = []
+
+    async def trickle():  # one byte, then nothing for longer than the deadline
+        if not sent:
+            sent.append({})
+            return {"type": "http.request", "body": b"{", "more_body": True}
+        await asyncio.sleep(5)
+        return {"type": "http.request", "body": b"}", "more_body": False}
+
+    async def record(message):
+        sent.append(message)
+
+    scope = {"type": "http", "path": "/fingerprint", "method": "POST", "headers": []}
+    asyncio.run(asyncio.wait_for(guard(scope, trickle, record), 2))
+    assert sent[1]["status"] == 408
+    assert b"not received within 0.2 s" in sent[2]["body"]
