@@ -7,8 +7,8 @@ runtime needs, pinned by requirements/constraints.txt; torch is the CPU build. T
 rewrites wheels without what a CPU inference server never loads, with a correct RECORD:
 test suites (torch, sympy, networkx, numpy, ...), torch's C++ headers and test binaries,
 transformers' model families other than BERT, phonenumbers' geocoding, carrier and
-time-zone data; torch's shared libraries lose their debug symbols when `strip` is
-available (only torch's: stripping auditwheel-patched libraries such as numpy's
+time-zone data; torch's and uvloop's shared libraries lose their debug symbols when
+`strip` is available (only theirs: stripping auditwheel-patched libraries such as numpy's
 vendored OpenBLAS breaks them). The container build
 installs from this folder over loopback (scripts/container.sh): nothing is downloaded
 inside it, so no CA certificate or credential ever enters an image (behind a
@@ -83,6 +83,9 @@ def strip_binary(data: bytes) -> bytes:
         return Path(f.name).read_bytes()
 
 
+STRIPPED = {"torch", "uvloop"}  # their .so files carry debug symbols (uvloop: 13.6 MB -> 1.6 MB)
+
+
 def slim(wheel: Path, package: str) -> None:
     out = wheel.with_suffix(".slim")
     records: list[str] = []
@@ -93,7 +96,7 @@ def slim(wheel: Path, package: str) -> None:
             if name == record_name or dropped(package, name):
                 continue
             data = src.read(name)
-            if package == "torch" and name.endswith(".so"):
+            if package in STRIPPED and name.endswith(".so"):
                 data = strip_binary(data)
             info.compress_size = 0
             dst.writestr(info, data)
@@ -123,7 +126,7 @@ def main() -> int:
         package = wheel.name.split("-")[0].lower()
         with zipfile.ZipFile(wheel) as z:
             names = z.namelist()
-        if package == "torch" or any(dropped(package, n) for n in names):
+        if package in STRIPPED or any(dropped(package, n) for n in names):
             slim(wheel, package)
     after = sum(w.stat().st_size for w in target.glob("*.whl"))
     print(f"wheelhouse {target}: {before / 1e6:.0f} MB of wheels slimmed to {after / 1e6:.0f} MB")
