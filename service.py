@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from miyraa import __version__
-from miyraa.admission import Admission, Refused, runner_unavailable
+from miyraa.admission import Admission, Refused, RunnerHealth, runner_unavailable
 from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
 from miyraa.guard import GuardMiddleware
@@ -96,13 +96,18 @@ class Miyraa:
             self.settings.rate_limit, self.settings.rate_window, self.settings.rate_limit_max_clients
         )
         self.admission = Admission(self.settings.max_inflight_texts)
+        self.runner_health = RunnerHealth(self.model_loaded)
         self.started = time.monotonic()
         self._model_info: ModelInfo | None = None
 
     @functools.cached_property
     def coalescer(self) -> Coalescer[ModelOutput]:
         """Made on first use: the runner dependency is not resolved yet in __init__."""
-        return Coalescer(self.runner.predict, self.settings.runner_max_batch_size)
+        return Coalescer(
+            self.runner.predict,
+            self.settings.runner_max_batch_size,
+            timeout_s=self.settings.runner_call_timeout_s,
+        )
 
     async def __is_ready__(self) -> bool:
         return await self.model_loaded()
@@ -183,12 +188,15 @@ class Miyraa:
         """The runner's outputs, in input order (texts of concurrent requests share runner
         calls, miyraa/coalesce.py), and the model's name; ``Refused`` (503) when the runner
         cannot be reached or is overloaded."""
+        if self.runner_health.down:
+            raise runner_unavailable()
         try:
             outputs = await self.coalescer.submit(texts)
             if self._model_info is None:
                 self._model_info = ModelInfo(**await self.runner.model_info())
         except (aiohttp.ClientConnectionError, ConnectionError, TimeoutError) as exc:
             logger.warning("runner unavailable: %s", type(exc).__name__)
+            self.runner_health.failed()
             raise runner_unavailable() from exc
         except BentoMLException as exc:
             if exc.error_code != HTTPStatus.SERVICE_UNAVAILABLE:
@@ -199,9 +207,11 @@ class Miyraa:
 
 
 def _shed() -> Refused | None:
-    """The guard's door check: a 503 to give while the service is at its in-flight bound."""
-    admission = bentoml.get_current_service().admission
-    return admission.overloaded() if admission.full else None
+    """The guard's door check: a 503 while the runner is down or the in-flight bound is reached."""
+    service: Miyraa = bentoml.get_current_service()
+    if service.runner_health.down:
+        return runner_unavailable()
+    return service.admission.overloaded() if service.admission.full else None
 
 
 def _log_fields(texts: list[str], scrubbed: list[ScrubResult]) -> None:

@@ -11,13 +11,20 @@ When the bound is reached, the guard (miyraa/guard.py) sheds new requests before
 body is read or validated: shedding must cost far less CPU than serving, or a burst
 starves the runner of the cores it shares with the API worker.
 
+Runner health. After a runner call fails (worker killed, connection lost, timed out), the
+API refuses at once (503, Retry-After) until the runner answers its readiness probe again,
+instead of sending more calls to a socket nobody reads (they would hang until the request
+timeout). Outside a container BentoML respawns the worker; inside one the server exits
+and the orchestrator restarts it.
+
 ``Refused`` carries the status, the message and the headers of such an answer; the API
 turns it into a JSON response (service.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -74,3 +81,24 @@ def runner_unavailable() -> Refused:
         "runner_unavailable",
         {"Retry-After": str(RETRY_AFTER_S)},
     )
+
+
+class RunnerHealth:
+    """Down from a failed runner call until ``probe()`` says ready (tried every ``every_s``)."""
+
+    def __init__(self, probe: Callable[[], Awaitable[bool]], every_s: float = 0.5) -> None:
+        self._probe = probe
+        self._every_s = every_s
+        self._recovering: asyncio.Task[None] | None = None
+
+    @property
+    def down(self) -> bool:
+        return self._recovering is not None and not self._recovering.done()
+
+    def failed(self) -> None:
+        if not self.down:
+            self._recovering = asyncio.get_running_loop().create_task(self._until_ready())
+
+    async def _until_ready(self) -> None:
+        while not await self._probe():
+            await asyncio.sleep(self._every_s)

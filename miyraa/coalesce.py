@@ -5,6 +5,8 @@ per client request spends the runner's CPU on request handling and leaves its ad
 batcher only one or two texts per forward pass (docs/PERFORMANCE.md). The coalescer keeps
 at most ``max_in_flight`` runner calls open; texts that arrive meanwhile wait and leave
 together in the next call, up to ``max_items`` texts. At low load a text leaves at once.
+A call that fails, or takes longer than ``timeout_s``, fails its texts and those waiting
+behind it: they would go to the same runner.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ T = TypeVar("T")
 
 class Coalescer(Generic[T]):
     def __init__(
-        self, call: Callable[[list[str]], Awaitable[list[T]]], max_items: int, max_in_flight: int = 2
+        self,
+        call: Callable[[list[str]], Awaitable[list[T]]],
+        max_items: int,
+        max_in_flight: int = 2,
+        timeout_s: float = 10.0,
     ) -> None:
         self._call = call
+        self._timeout_s = timeout_s
         self._max_items = max_items
         self._max_in_flight = max_in_flight
         self._pending: deque[tuple[list[str], asyncio.Future[list[T]]]] = deque()
@@ -49,8 +56,11 @@ class Coalescer(Generic[T]):
 
     async def _run(self, batch: list[tuple[list[str], asyncio.Future[list[T]]]]) -> None:
         try:
-            outputs = await self._call([text for texts, _ in batch for text in texts])
-        except Exception as exc:  # every request of the call gets the failure
+            async with asyncio.timeout(self._timeout_s):
+                outputs = await self._call([text for texts, _ in batch for text in texts])
+        except Exception as exc:  # every request of the call, and every one waiting, gets it
+            while self._pending:
+                batch.append(self._pending.popleft())
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc)

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     runner_max_latency_ms: int = Field(2000, ge=100, le=60_000)
     request_timeout_s: float = Field(30.0, gt=0, le=600)
     ready_probe_timeout_s: float = Field(1.0, gt=0, le=30)
+    runner_call_timeout_s: float = Field(
+        10.0, gt=0, le=600, description="a runner call taking longer fails (503) and marks the runner down"
+    )
+    runner_drain_s: float = Field(
+        5.0, ge=0, le=120, description="after SIGTERM, the runner serves until idle, at most this"
+    )
     max_inflight_texts: int = Field(
         8, ge=1, le=10_000, description="texts in progress per API worker; at it, new requests: 503"
     )

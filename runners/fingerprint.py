@@ -21,6 +21,7 @@ from miyraa.logs import configure_logging
 from miyraa.metrics import BATCH_SIZE, MODEL_READY
 from miyraa.schemas import ModelOutput
 from miyraa.settings import get_settings
+from runners.drain import Drain
 
 logger = logging.getLogger(__name__)
 _settings = get_settings()
@@ -47,6 +48,8 @@ class FingerprintRunner:
         self.model = FingerprintModel(Path(self.model_ref.path))
         # One thread runs the model, so the event loop stays free to gather the next batch.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="miyraa-infer")
+        self.drain = Drain(idle_s=0.5, max_s=_settings.runner_drain_s)
+        self.drain.install()
         self.model.predict(["warm up"])
         MODEL_READY.set(1)
         logger.info("model %s loaded", self.model_ref.tag)
@@ -58,7 +61,11 @@ class FingerprintRunner:
     )
     async def predict(self, texts: list[str]) -> list[ModelOutput]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._predict, texts)
+        self.drain.started()
+        try:
+            return await loop.run_in_executor(self._executor, self._predict, texts)
+        finally:
+            self.drain.finished()
 
     def _predict(self, texts: list[str]) -> list[ModelOutput]:
         BATCH_SIZE.observe(len(texts))

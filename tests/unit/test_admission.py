@@ -2,7 +2,7 @@
 
 import pytest
 
-from miyraa.admission import Admission, Refused, runner_unavailable
+from miyraa.admission import Admission, Refused, RunnerHealth, runner_unavailable
 
 
 def test_admits_while_there_is_room_and_refuses_at_the_bound():
@@ -43,3 +43,25 @@ def test_runner_unavailable_is_a_503_the_client_may_retry():
     assert (refused.status, refused.reason) == (503, "runner_unavailable")
     assert refused.headers == {"Retry-After": "1"}
     assert "temporarily unavailable" in refused.message
+
+
+def test_runner_health_is_down_from_a_failure_until_the_probe_says_ready():
+    import asyncio
+
+    answers = [False, False, True]
+
+    async def probe() -> bool:
+        return answers.pop(0)
+
+    async def run() -> list[bool]:
+        health = RunnerHealth(probe, every_s=0.01)
+        seen = [health.down]
+        health.failed()
+        seen.append(health.down)
+        while health.down:
+            await asyncio.sleep(0.01)
+        seen.append(health.down)
+        return seen
+
+    assert asyncio.run(run()) == [False, True, False]
+    assert answers == []  # probed until the first "ready"

@@ -51,14 +51,32 @@ def test_at_most_max_in_flight_calls_at_once():
     assert peak == 2
 
 
-def test_a_failed_call_fails_every_request_it_carried():
-    coalescer = Coalescer(SlowRunner(fail=True).predict, max_items=8)
+def test_a_failed_call_fails_every_request_it_carried_and_those_waiting_behind_it():
+    runner = SlowRunner(fail=True)
+    coalescer = Coalescer(runner.predict, max_items=2, max_in_flight=1)
 
     async def run() -> list[object]:
-        return await asyncio.gather(*(coalescer.submit([str(i)]) for i in range(5)), return_exceptions=True)
+        return await asyncio.gather(*(coalescer.submit([str(i)]) for i in range(7)), return_exceptions=True)
 
     results = asyncio.run(run())
     assert all(isinstance(r, ConnectionError) for r in results)
+    assert runner.calls == [["0"]]  # the six waiting were not sent to the failing runner
+
+
+def test_a_call_past_the_timeout_fails_instead_of_hanging():
+    async def hangs(texts: list[str]) -> list[str]:
+        await asyncio.sleep(60)
+        return texts
+
+    coalescer = Coalescer(hangs, max_items=8, timeout_s=0.05)
+
+    async def run() -> float:
+        started = asyncio.get_running_loop().time()
+        with pytest.raises(TimeoutError):
+            await coalescer.submit(["a"])
+        return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(run()) < 1.0
 
 
 def test_later_requests_still_served_after_a_failure():
