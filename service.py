@@ -30,10 +30,11 @@ from miyraa import __version__
 from miyraa.admission import Admission, Refused, RunnerHealth, runner_unavailable
 from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
-from miyraa.guard import GuardMiddleware
+from miyraa.guard import PROTECTED, GuardMiddleware
 from miyraa.logs import configure_logging
 from miyraa.metrics import RATE_LIMITED, SHED
 from miyraa.observe import ObserveMiddleware, request_fields
+from miyraa.openapi import OpenAPIMiddleware
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
 from miyraa.schemas import (
@@ -236,6 +237,7 @@ Miyraa.add_asgi_middleware(
     body_timeout_s=settings.body_timeout_s,
     shed=_shed,
 )
+Miyraa.add_asgi_middleware(OpenAPIMiddleware, paths=PROTECTED)
 if origins := settings.cors_origin_list():  # closed by default: no CORS headers at all
     Miyraa.add_asgi_middleware(
         CORSMiddleware,

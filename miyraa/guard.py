@@ -6,6 +6,8 @@ An ASGI middleware:
 - with API_KEYS set, the fingerprint APIs need ``Authorization: Bearer <key>`` or
   ``X-API-Key: <key>`` (compared in constant time), else 401; /metrics needs
   METRICS_API_KEY when that is set. Probes (/livez, /readyz, /health) stay open;
+- the fingerprint APIs take JSON only: another Content-Type gets 415 (BentoML answered
+  some, such as multipart without a boundary, with a 500);
 - with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404;
 - while ``shed()`` returns a refusal (the service is at its in-flight bound,
   miyraa/admission.py), a fingerprint request gets it (503, Retry-After) before its body
@@ -102,6 +104,10 @@ class GuardMiddleware:
             and not _key_ok(_presented_key(headers), [self.metrics_key])
         ):
             await _reply(send, 401, "missing or invalid key for /metrics", challenge)
+            return
+        media = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower()
+        if path in PROTECTED and media != b"application/json":
+            await _reply(send, 415, "Content-Type must be application/json")
             return
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:

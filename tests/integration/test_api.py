@@ -208,3 +208,12 @@ def test_over_the_inflight_bound_a_request_is_shed_at_once(api, monkeypatch):
     assert r.json()["error"].startswith("server busy:")
     assert shed_s < 0.5  # answered without waiting for the runner (which takes 1 s)
     assert post(api, "/fingerprint", {"text": "room again"}).status_code == 200
+
+
+def test_the_served_openapi_document_lists_the_service_own_answers(api):
+    doc = api.get("/docs.json").json()
+    responses = doc["paths"]["/fingerprint"]["post"]["responses"]
+    assert {"400", "413", "415", "429", "503"} <= set(responses)
+    assert "Retry-After" in responses["503"]["headers"]
+    r = api.post("/fingerprint", content=b'{"text": "hi"}', headers={"Content-Type": "multipart/form-data"})
+    assert r.status_code == 415  # was a 500 from BentoML before the guard checked it

@@ -120,3 +120,14 @@ def test_a_body_that_trickles_in_past_the_deadline_is_408():
     asyncio.run(asyncio.wait_for(guard(scope, trickle, record), 2))
     assert sent[1]["status"] == 408
     assert b"not received within 0.2 s" in sent[2]["body"]
+
+
+def test_the_apis_take_json_only():
+    c = client()
+    for media in ("multipart/form-data", "text/plain", "application/x-www-form-urlencoded"):
+        r = c.post("/fingerprint", content=b"{}", headers={"Content-Type": media})
+        assert r.status_code == 415
+        assert r.json() == {"error": "Content-Type must be application/json"}
+    ok = {"Content-Type": "Application/JSON; charset=utf-8"}
+    assert c.post("/fingerprint/batch", content=b"{}", headers=ok).status_code == 200
+    assert c.post("/metrics", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 200

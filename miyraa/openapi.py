@@ -1,0 +1,107 @@
+"""The OpenAPI document at /docs.json, amended to say what the service really answers.
+
+BentoML generates the document from the API signatures, but (found by `make fuzz`):
+- its 400 schema says ``detail`` is a string; BentoML sends pydantic's list of errors;
+- it writes an optional field as ``anyOf: [..., {"type": "null"}]``, which OpenAPI 3.0
+  does not know (3.1 does), or, in request bodies, drops the null branch and keeps only
+  ``default: null``; clients and fuzzers then read ``null`` as invalid;
+- it lists none of the answers this service adds: 401 (API keys), 408 (slow body),
+  413 (body cap), 415 (not JSON), 429 (rate limit), 503 (shed or runner down).
+``amend`` fixes those; ``OpenAPIMiddleware`` applies it to the document as it is served.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string", "description": "what was wrong"}},
+}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+ADDED = {
+    "401": ("missing or invalid API key (only when API_KEYS is set)", False),
+    "408": ("request body not received within BODY_TIMEOUT_S", False),
+    "413": ("request body over MAX_BODY_BYTES", False),
+    "415": ("Content-Type is not application/json", False),
+    "429": ("rate limit exceeded for this client", True),
+    "503": ("busy (load shed) or the model is temporarily unavailable", True),
+}
+Scope = dict[str, Any]
+
+
+def amend(spec: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """``spec`` with the fixes above applied to the operations under ``paths``."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    if "InvalidArgument" in schemas:
+        schemas["InvalidArgument"]["properties"]["detail"] = {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "one entry per validation error (pydantic's format)",
+        }
+    schemas["Error"] = ERROR
+    for path in paths:
+        for operation in spec.get("paths", {}).get(path, {}).values():
+            for status, (description, retry) in ADDED.items():
+                answer: dict[str, Any] = {
+                    "description": description,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+                if retry:
+                    answer["headers"] = RETRY_AFTER
+                operation["responses"][status] = answer
+    amended: dict[str, Any] = _nullable(spec)
+    return amended
+
+
+def _nullable(node: Any) -> Any:
+    """OpenAPI 3.0 spelling of optional values: ``nullable: true`` instead of a null branch."""
+    if isinstance(node, list):
+        return [_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _nullable(value) for key, value in node.items()}
+    branches = node.get("anyOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        node.pop("anyOf")
+        if len(rest) == 1:
+            node = {**rest[0], **node}
+        else:
+            node["anyOf"] = rest
+        node["nullable"] = True
+    elif "default" in node and node["default"] is None and "type" in node:
+        node["nullable"] = True
+    return node
+
+
+class OpenAPIMiddleware:
+    """Serves /docs.json amended; every other request passes untouched."""
+
+    def __init__(self, app: Any, paths: tuple[str, ...]) -> None:
+        self.app = app
+        self.paths = paths
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") != "/docs.json":
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def collect(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, collect)
+        body = b"".join(chunks)
+        if start.get("status") == 200:
+            body = json.dumps(amend(json.loads(body), self.paths)).encode()
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,32 @@
+"""The figures of the reliability checks are computed right (a counter that always says 0 is caught)."""
+
+import json
+
+from loadtest.drive import Answer
+from reliability.fuzz import server_errors
+from reliability.overload import recovery_s
+
+
+def test_server_errors_counts_5xx_access_lines_only(tmp_path):
+    lines = [
+        {"logger": "bentoml.access", "status": 200},
+        {"logger": "bentoml.access", "status": 500},
+        {"logger": "bentoml.access", "status": 503},
+        {"logger": "miyraa.request", "status": 500},  # the same request seen by our observer
+        {"logger": "bentoml.access", "status": 413},
+    ]
+    log = tmp_path / "service.log"
+    log.write_text("\n".join(json.dumps(line) for line in lines) + "\nnot json\n")
+    assert server_errors(log) == 2
+
+
+def test_recovery_is_the_last_slow_or_failed_answer_after_the_start():
+    answers = [
+        Answer(10.0, 0.50, 200, False),  # slow
+        Answer(10.5, 0.01, 503, True),  # shed
+        Answer(12.0, 0.30, 200, False),  # still slow
+        Answer(12.5, 0.02, 200, False),
+        Answer(13.0, 0.02, 200, False),
+    ]
+    assert recovery_s(answers, bound_s=0.1) == 2.0
+    assert recovery_s(answers[3:], bound_s=0.1) == 0.0
