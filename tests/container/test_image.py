@@ -3,7 +3,9 @@
 Run by `make container-test` (scripts/container.sh test), which builds the image first and
 sets MIYRAA_IMAGE; the default test run leaves this folder out (tests/conftest.py).
 Checks: /readyz, /fingerprint, /fingerprint/batch, /metrics, a non-root user, a read-only
-root filesystem (a tmpfs on /tmp only), JSON logs, CPU-only torch, no compilers or git, size.
+root filesystem (a tmpfs on /tmp only), JSON logs, CPU-only torch, no compilers or git, size;
+faults: a killed runner worker makes the container exit non-zero (no respawn inside a
+container: the orchestrator restarts it), `docker stop` loses no accepted request and exits 0.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -51,13 +55,14 @@ class Container:
         return docker("exec", self.name, *command, check=False)
 
 
-@pytest.fixture(scope="module")
-def container() -> Iterator[Container]:
+@contextmanager
+def running(*env: str) -> Iterator[Container]:
+    """A fresh container of IMAGE, ready (/readyz 200), removed afterwards."""
     port, name = free_port(), f"miyraa-test-{uuid.uuid4().hex[:8]}"
     docker(
         "run", "-d", "--name", name, *network_args(port),
         "--read-only", "--tmpfs", "/tmp:rw,size=64m",
-        "-e", "LOG_FORMAT=json", "-e", "RATE_LIMIT=100000",
+        "-e", "LOG_FORMAT=json", "-e", "RATE_LIMIT=100000", *env,
         IMAGE, "--host", "0.0.0.0", "--port", str(port),
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -76,11 +81,27 @@ def container() -> Iterator[Container]:
             time.sleep(0.25)
         else:
             pytest.fail(f"/readyz not 200 within {READY_LIMIT_S} s")
-        ready = Container(name, url, time.monotonic() - started)
-        print(f"\ndocker run -> /readyz 200 in {ready.ready_after_s:.1f} s")
-        yield ready
+        yield Container(name, url, time.monotonic() - started)
     finally:
         docker("rm", "-f", name, check=False)
+
+
+@pytest.fixture(scope="module")
+def container() -> Iterator[Container]:
+    with running() as ready:
+        print(f"\ndocker run -> /readyz 200 in {ready.ready_after_s:.1f} s")
+        yield ready
+
+
+def exit_code(name: str, within_s: float) -> int | None:
+    """The container's exit code once it has stopped, None if it still runs after ``within_s``."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        state = docker("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name).stdout.split()
+        if state[0] == "false":
+            return int(state[1])
+        time.sleep(0.2)
+    return None
 
 
 def test_ready_and_live(container):
@@ -153,3 +174,41 @@ def test_image_fits_the_size_budget():
     size = int(docker("image", "inspect", "-f", "{{.Size}}", IMAGE).stdout.strip())
     print(f"\nimage {IMAGE}: {size / 1e6:.0f} MB")
     assert size <= MAX_IMAGE_BYTES
+
+
+KILL_RUNNER = """
+import os, signal
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        if b"miyraa_runner" in f.read():
+            os.kill(int(pid), signal.SIGKILL)
+            print(pid)
+"""
+
+
+def test_a_killed_runner_worker_fails_requests_fast_and_the_container_exits_non_zero():
+    with running() as fresh:
+        killed = fresh.exec("python", "-c", KILL_RUNNER)
+        assert killed.stdout.strip().isdigit(), killed.stderr
+        try:  # no hang: a 503 at once, or the server already gone
+            r = httpx.post(f"{fresh.url}/fingerprint", json={"text": "hello?"}, timeout=5)
+            assert r.status_code == 503 and "retry-after" in r.headers
+        except httpx.TransportError:
+            pass
+        code = exit_code(fresh.name, within_s=15)
+        assert code is not None and code != 0  # the orchestrator restarts it
+
+
+def test_docker_stop_drains_and_exits_zero():
+    # Four batches that keep the runner busy for a second or more; none shed (no bound).
+    with running("-e", "MAX_INFLIGHT_TEXTS=1000") as fresh:
+        texts = [f"message number {i}, sent just before the stop" for i in range(32)]
+        with httpx.Client(timeout=30) as client, ThreadPoolExecutor(4) as pool:
+            url = f"{fresh.url}/fingerprint/batch"
+            answers = [pool.submit(client.post, url, json={"texts": texts}) for _ in range(4)]
+            time.sleep(0.5)  # all four are in the server now
+            stop = docker("stop", "-t", "30", fresh.name, check=False)
+            statuses = [a.result().status_code for a in answers]
+        assert stop.returncode == 0
+        assert statuses == [200] * 4  # accepted before SIGTERM: none lost
+        assert exit_code(fresh.name, within_s=1) == 0
