@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from loadtest.drive import closed_loop, open_loop, rss_mb  # noqa: E402
-from loadtest.serving import free_port, start, stop  # noqa: E402
+from loadtest.serving import free_port, start, start_service, stop  # noqa: E402
 from loadtest.texts import mix  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -151,11 +151,7 @@ def main() -> int:
     rates = ceiling(Path(model.path), texts, sizes)
     best = max(rates, key=rates.__getitem__)
 
-    env = {**os.environ, "RATE_LIMIT": "100000000", "LOG_LEVEL": "WARNING", "MODEL_TAG": str(model.tag)}
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    serve = [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
-    process, cold = start(serve, url, env, logs / "bench-service.log")
+    process, url, cold = start_service(logs / "bench-service.log")
     try:
         asyncio.run(closed_loop(url, texts, 4, 1.0))  # warm up
         saturation = asyncio.run(closed_loop(url, texts, args.concurrency, args.duration)).summary()
@@ -175,7 +171,8 @@ def main() -> int:
         "--model-dir",
         model.path,
     ]
-    process, _ = start(naive_cmd, url, {**env, "PYTHONPATH": str(ROOT)}, logs / "bench-naive.log")
+    env = {**os.environ, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    process, _ = start(naive_cmd, url, env, logs / "bench-naive.log")
     try:
         asyncio.run(closed_loop(url, texts, 4, 1.0))
         naive = asyncio.run(closed_loop(url, texts, args.concurrency, args.duration)).summary()

@@ -15,24 +15,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from loadtest.serving import free_port, start, stop
+from loadtest.serving import start_service, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-
-
-def start_service(port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`bentoml serve` with a rate limit no load test reaches; returns once /readyz is 200."""
-    env = {**os.environ, "RATE_LIMIT": "1000000", "LOG_LEVEL": "WARNING"}
-    command = [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
-    process, _ = start(command, f"http://127.0.0.1:{port}", env, log)
-    return process
 
 
 def summarise(stats_csv: Path) -> dict[str, object]:
@@ -76,9 +67,7 @@ def main() -> int:
     service = None
     host = args.host
     if host is None:
-        port = free_port()
-        service = start_service(port, args.out / "service.log")
-        host = f"http://127.0.0.1:{port}"
+        service, host, _ = start_service(args.out / "service.log")
     try:
         command = [
             str(BIN / "locust"), "-f", str(ROOT / "loadtest" / "locustfile.py"), "--host", host,

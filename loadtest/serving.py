@@ -1,4 +1,4 @@
-"""Start and stop a server process for a measurement (make loadtest, make bench)."""
+"""Start and stop a server process for a measurement (make loadtest, bench, chaos, fuzz, privacy-audit)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -39,6 +40,28 @@ def start(
         time.sleep(0.05)
     stop(process)
     raise RuntimeError(f"{command[:3]} not ready in {timeout_s:g} s; see {log}")
+
+
+def start_service(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str, float]:
+    """`bentoml serve service:Miyraa` on a free loopback port, set for measuring: the model
+    `make model` builds, no per-client rate limit (one load generator is one client), logs
+    at WARNING; ``env`` overrides any of it. Returns the process, its URL and its start time."""
+    from tests.model_store import built_model
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings = {
+        "MODEL_TAG": str(built_model().tag),
+        "RATE_LIMIT": "100000000",
+        "LOG_LEVEL": "WARNING",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "BENTOML_DO_NOT_TRACK": "True",
+    }
+    bentoml = str(Path(sys.executable).parent / "bentoml")
+    command = [bentoml, "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
+    process, ready_s = start(command, url, {**os.environ, **settings, **env}, log)
+    return process, url, ready_s
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -37,11 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from loadtest.drive import Run, closed_loop  # noqa: E402
-from loadtest.serving import free_port, start, stop  # noqa: E402
+from loadtest.serving import start_service, stop  # noqa: E402
 from loadtest.texts import mix  # noqa: E402
-from reliability.overload import serve_env  # noqa: E402
 
-BIN = Path(sys.executable).parent
 FAULT_AT_S = 3.0
 CLIENTS = 8
 FAIL_FAST_S = 2.0  # a refused request is answered within this (the request timeout is 30 s)
@@ -103,12 +101,7 @@ def wait_exit(
 
 
 def serve(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    from tests.model_store import built_model
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
-    process, _ = start(command, url, serve_env(MODEL_TAG=str(built_model().tag), **env), log)
+    process, url, _ = start_service(log, **env)
     return process, url
 
 

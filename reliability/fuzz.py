@@ -21,8 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtest.serving import free_port, start, stop  # noqa: E402
-from reliability.overload import serve_env  # noqa: E402
+from loadtest.serving import start_service, stop  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -51,14 +50,8 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    from tests.model_store import built_model
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     log = args.out / "service.log"
-    env = serve_env(MODEL_TAG=str(built_model().tag), LOG_LEVEL="INFO")
-    command = [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
-    process, _ = start(command, url, env, log)
+    process, url, _ = start_service(log, LOG_LEVEL="INFO")  # INFO: the access log counts 5xx
     try:
         fuzz = subprocess.run(
             [

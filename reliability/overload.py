@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,10 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from loadtest.drive import Answer, Run, closed_loop, open_loop, percentiles, rss_mb  # noqa: E402
-from loadtest.serving import free_port, start, stop  # noqa: E402
+from loadtest.serving import start_service, stop  # noqa: E402
 from loadtest.texts import mix  # noqa: E402
 
-BIN = Path(sys.executable).parent
 TARGETS = {
     "shed_p99_ms": 100.0,  # a shed request is answered within 100 ms
     "served_p99_vs_half_load": 2.0,
@@ -40,18 +38,6 @@ TARGETS = {
     "rss_growth_ratio": 1.10,  # peak RSS over the burst / RSS before it
     "recovery_s": 5.0,
 }
-
-
-def serve_env(**extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "RATE_LIMIT": "100000000",
-        "LOG_LEVEL": "WARNING",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "BENTOML_DO_NOT_TRACK": "True",
-        **extra,
-    }
 
 
 def recovery_s(answers: list[Answer], bound_s: float) -> float:
@@ -176,15 +162,8 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
 
     from miyraa.settings import get_settings
-    from tests.model_store import built_model
 
-    model = built_model()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    serve = [str(BIN / "bentoml"), "serve", "service:Miyraa", "--host", "127.0.0.1", "--port", str(port)]
-    process, _ = start(
-        serve, url, serve_env(MODEL_TAG=str(model.tag)), args.out.parent / "overload-service.log"
-    )
+    process, url, _ = start_service(args.out.parent / "overload-service.log")
     try:
         clients = get_settings().max_inflight_texts
         result = measure(url, process.pid, mix(512), clients, args.phase, args.burst)
