@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from miyraa.pii import PII_TYPES, ScrubResult, scrub
+from miyraa.pii import PII_TYPES, Entity, ScrubResult, find, scrub
 
 # (type, value, sentence with "{}" where the value goes)
 POSITIVES: list[tuple[str, str, str]] = [
@@ -28,6 +28,18 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("PHONE", "+33 1 42 68 53 00", "Paris: {}"),
     ("PHONE", "+91 98765 43210", "WhatsApp {} anytime."),
     ("PHONE", "202-555-0143, ext 55", "Reach me at {} today."),
+    # North American shape, area codes phonenumbers calls unassigned (Faker en_US writes these)
+    ("PHONE", "(460)648-7647x5938", "Call {} after six, I'm anxious."),
+    ("PHONE", "932-554-5501x326", "Desk line {}."),
+    ("PHONE", "+1-537-640-6812x41586", "Try {} instead."),
+    ("PHONE", "001-946-985-8501", "From abroad dial {}."),
+    ("PHONE", "001-650-253-0000", "Or {} from Europe."),
+    ("PHONE", "881.428.6570", "Old cell {} is dead."),
+    ("PHONE", "3497576561", "Text {} tonight."),
+    ("PHONE", "(294) 411-7715", "Home {}."),
+    # "00" international prefix, read although the region (US) dials 011
+    ("PHONE", "0044 20 7946 0958", "Mein Handy: {}."),
+    ("PHONE", "0033 1 42 68 53 00", "Appelle {} ce soir."),
     ("CREDIT_CARD", "4111 1111 1111 1111", "My card {} was charged twice!"),
     ("CREDIT_CARD", "4111-1111-1111-1111", "Card number: {}."),
     ("CREDIT_CARD", "5500005555555559", "Use {} for the refund."),
@@ -35,6 +47,10 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("CREDIT_CARD", "3782 822463 10005", "Amex grouped {} too."),
     ("CREDIT_CARD", "6011 0009 9013 9424", "Discover {} is fine."),
     ("CREDIT_CARD", "4222222222222", "Old 13-digit {} still works."),
+    ("CREDIT_CARD", "639062165233", "My Maestro {} was skimmed."),
+    ("CREDIT_CARD", "501812345673", "Maestro {} again."),
+    ("CREDIT_CARD", "6390 1234 5679", "Grouped Maestro {} too."),
+    ("CREDIT_CARD", "180012345678905", "JCB {} from 1800."),
     ("IBAN", "DE89 3704 0044 0532 0130 00", "Refund to {} please."),
     ("IBAN", "DE89370400440532013000", "IBAN:{}"),
     ("IBAN", "GB82 WEST 1234 5698 7654 32", "Pay {} by Friday."),
@@ -103,6 +119,20 @@ NEAR_MISSES: list[str] = [
     "Mail me at jane@localhost later.",
     "The www is not a URL and neither is http:// alone.",
     "Ratio 16:9 at 1920x1080.",
+    # dates phonenumbers reads as US numbers
+    "We married on 3.10.2007 and moved on 13.10.2017.",
+    "Since 2007.10.3 I have felt better.",
+    # 12 Luhn-valid digits are a card only with a Maestro prefix; 13-19 not from a 0
+    "Tracking 411111111117 and parcel 123456789015 are lost.",
+    "Reference 0123 4567 8901 2347 is internal.",
+    # Luhn-valid, but no card: first digit 7-9 (barcodes, parcels, meters), or part of a
+    # longer run of groups not grouped as cards are (a USPS parcel number)
+    "Barcode 9780306406156 and FedEx 748912345600004 and meter 8000123456780009.",
+    "My parcel 9400 1021 1043 6882 6791 55 is lost, so is 9400 1811 9603 5239 7832 78.",
+    # the North American shape: area code and exchange start at 2; "00" only before a valid number
+    "Logged at 1710460800 by the server.",
+    "Order 112-3456789-1234567 arrived broken.",
+    "Codes 0012 3456 7890 1234 and 00123 4567 890.",
 ]
 
 # Texts with several types or tricky neighbours: (text, expected text, expected counts)
@@ -159,6 +189,26 @@ OVERLAPS: list[tuple[str, str, dict[str, int]]] = [
         {"PHONE": 1, "CREDIT_CARD": 1},
     ),
     ("Host 10.0.0.1:8080 is up.", "Host [IP_ADDRESS]:8080 is up.", {"IP_ADDRESS": 1}),
+    (
+        "Call (460)648-7647x5938 or charge 639062165233, I'm desperate.",
+        "Call [PHONE] or charge [CREDIT_CARD], I'm desperate.",
+        {"PHONE": 1, "CREDIT_CARD": 1},
+    ),
+    # another country's code before a North American shape: the whole number, not its tail
+    ("Ligue +55 11 98765-4321 hoje.", "Ligue [PHONE] hoje.", {"PHONE": 1}),
+    ("Ruf +49(0)30 901820 an.", "Ruf [PHONE] an.", {"PHONE": 1}),
+    ("Numbers: 123 - +91 99772 90375.", "Numbers: 123 - [PHONE].", {"PHONE": 1}),
+    ("Call +1 (650) 253-0000 (460)648-7647x5938.", "Call [PHONE] [PHONE].", {"PHONE": 2}),
+    (
+        "Desk (949)791-9108x3966 4281 5444 6037 6785 136 charged.",
+        "Desk [PHONE] [CREDIT_CARD] charged.",
+        {"PHONE": 1, "CREDIT_CARD": 1},
+    ),
+    # "00" numbers in brackets (the matcher takes the opening one)
+    ("Bel (0031 50 097 4580) morgen.", "Bel [PHONE]) morgen.", {"PHONE": 1}),
+    ("Tel (0044) 20 7946 0958 ok", "Tel [PHONE] ok", {"PHONE": 1}),
+    # a dot in a handle comes before a letter
+    ("cc @jane.2024 please", "cc [HANDLE].2024 please", {"HANDLE": 1}),
     ("(see https://example.com/a).", "(see [URL]).", {"URL": 1}),
     (
         "Paid $1,299.99 on 2024-03-15 with 5500 0055 5555 5559 at 14:30.",
@@ -211,6 +261,19 @@ PATHOLOGICAL: list[tuple[str, str, dict[str, int]]] = [
     (":" * 100_000, ":" * 100_000, {}),
     ("http://" + "a" * 100_000, "[URL]", {"URL": 1}),
     ("1.2.3.4." * 1_000, "1.2.3.4." * 1_000, {}),
+    ("DE89 " * 20_000, "DE89 " * 20_000, {}),
+    ("001-" * 25_000, "001-" * 25_000, {}),
+]
+
+# Inputs on which a second pass once found more than the first (random glued fragments).
+FUZZ_FINDS: list[str] = [
+    "::ffff:192.0.2.128650 @jane_doe",
+    "a fe80::1ff:fe23:4567:890a.650.253.0000@b",
+    "x12078-05-1120::1650.253.0000",
+    "202-555-0143 ext1.800.555.0199)1",
+    "@ruizkenneth.4436161657012-916.549.6386x2492",
+    "@patrick_cunningham.PL05 4824 9341 7416 9215 1422 167195.48.21.195-/Z",
+    ":, (949)791-9108x3966 4281 5444 6037 6785 136\n@",
 ]
 
 
@@ -279,6 +342,12 @@ def test_scrub_is_idempotent_on_glued_fragments() -> None:
         assert scrub(first.text) == ScrubResult(text=first.text, counts={}), text
 
 
+@pytest.mark.parametrize("text", FUZZ_FINDS)
+def test_scrub_is_idempotent_on_fuzzing_finds(text: str) -> None:
+    first = scrub(text)
+    assert scrub(first.text) == ScrubResult(text=first.text, counts={})
+
+
 def test_phones_in_a_long_run_are_found() -> None:
     text = "Numbers: " + " ".join(["202-555-0143"] * 12) + "."
     assert scrub(text) == ScrubResult(
@@ -327,10 +396,34 @@ def test_odd_input_never_raises(text: str) -> None:
         ("Ring 07911 123456 now.", "GB", "Ring [PHONE] now."),
         ("Ring 07911 123456 now.", "US", "Ring 07911 123456 now."),
         ("Ring +44 7911 123456 now.", "US", "Ring [PHONE] now."),
+        # North American national forms only where the calling code is 1
+        ("Call (460) 648-7647 now.", "CA", "Call [PHONE] now."),
+        ("Call (460) 648-7647 now.", "FR", "Call (460) 648-7647 now."),
+        ("Call +1 460 648 7647 now.", "FR", "Call [PHONE] now."),
+        ("Call 001-460-648-7647 now.", "FR", "Call [PHONE] now."),
     ],
 )
 def test_phone_region(text: str, region: str, expected: str) -> None:
     assert scrub(text, phone_region=region).text == expected
+
+
+def test_find_gives_typed_spans_of_the_input() -> None:
+    text = (
+        "Mail jane@example.com, call 202-555-0143 x12, visit www.example.com/a, ping @jane, "
+        "card 4111111111111111, IP 8.8.4.4 or (460)648-7647x5938."
+    )
+    found = [(entity.kind, text[entity.start : entity.end]) for entity in find(text)]
+    assert found == [
+        ("EMAIL", "jane@example.com"),
+        ("PHONE", "202-555-0143 x12"),
+        ("URL", "www.example.com/a"),
+        ("HANDLE", "@jane"),
+        ("CREDIT_CARD", "4111111111111111"),
+        ("IP_ADDRESS", "8.8.4.4"),
+        ("PHONE", "(460)648-7647x5938"),
+    ]
+    assert find("Nothing here, only joy.") == []
+    assert find("Appelle 01 42 68 53 00.", phone_region="FR") == [Entity("PHONE", 8, 22)]
 
 
 def test_result_shape() -> None:
