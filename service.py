@@ -32,7 +32,7 @@ from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
 from miyraa.guard import PROTECTED, GuardMiddleware
 from miyraa.logs import configure_logging
-from miyraa.metrics import RATE_LIMITED, SHED
+from miyraa.metrics import RATE_LIMITED, SHED, known_routes_only
 from miyraa.observe import ObserveMiddleware, request_fields
 from miyraa.openapi import OpenAPIMiddleware
 from miyraa.pii import ScrubResult, scrub
@@ -109,6 +109,10 @@ class Miyraa:
             self.settings.runner_max_batch_size,
             timeout_s=self.settings.runner_call_timeout_s,
         )
+
+    async def __metrics__(self, exposition: str) -> str:
+        """/metrics minus BentoML's samples labelled with an unknown (client-chosen) path."""
+        return known_routes_only(exposition)
 
     async def __is_ready__(self) -> bool:
         return await self.model_loaded()

@@ -20,8 +20,12 @@ import sys
 from pydantic import ValidationError
 from pythonjsonlogger.json import JsonFormatter
 
+from miyraa.metrics import route_label
 from miyraa.ratelimit import client_hash
+from miyraa.schemas import BatchRequest, FingerprintRequest
 from miyraa.settings import Settings
+
+REQUEST_FIELDS = frozenset(FingerprintRequest.model_fields) | frozenset(BatchRequest.model_fields)
 
 HANDLER_NAME = "miyraa"
 OWNED_LOGGERS = (
@@ -57,7 +61,7 @@ class PrivacyFilter(logging.Filter):
         host = str(address).rsplit(":", 1)[0]
         record.client_hash = client_hash(self._hash_key, host) if host != "_" else None
         record.method = fields.get("method")
-        record.path = fields.get("path")
+        record.path = route_label(fields.get("path"))
         record.status = int(fields["status"]) if fields.get("status", "").isdigit() else None
         record.duration_ms = round(latency_ms, 3) if isinstance(latency_ms, int | float) else None
         record.msg, record.args = "access", ()
@@ -65,12 +69,17 @@ class PrivacyFilter(logging.Filter):
     @staticmethod
     def _reduce_validation_error(record: logging.LogRecord, exc: ValidationError) -> None:
         problems = [
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['type']}"
+            f"{'.'.join(_loc_part(p) for p in err['loc']) or 'body'}: {err['type']}"
             for err in exc.errors(include_input=False, include_context=False, include_url=False)
         ]
         record.msg, record.args = "invalid request: %s", ("; ".join(problems),)
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
+
+
+def _loc_part(part: str | int) -> str:
+    """A field name we defined, or an index; anything else came from the client and may be PII."""
+    return str(part) if isinstance(part, int) or part in REQUEST_FIELDS else "<unknown field>"
 
 
 def current_trace_id() -> str | None:

@@ -8,12 +8,19 @@ safety labels; never text, ids or hashes.
 
 from __future__ import annotations
 
+import re
+
 from prometheus_client import Counter, Gauge, Histogram
 
 from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
 from miyraa.pii import PII_TYPES
 
 ENDPOINTS = ("/fingerprint", "/fingerprint/batch", "/health")
+# Every route either service has; any other path is logged and exported as "other".
+ROUTES = (
+    *ENDPOINTS, "/livez", "/readyz", "/healthz", "/metrics", "/docs.json", "/",
+    "/predict", "/model_info",  # the runner's
+)  # fmt: skip
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 REQUESTS = Counter("miyraa_requests", "HTTP requests by endpoint and status code", ["endpoint", "status"])
@@ -62,3 +69,24 @@ _zero_known_labels()
 def endpoint_label(path: str) -> str | None:
     """The bounded endpoint label for a request path, or None for paths we do not count."""
     return path if path in ENDPOINTS else None
+
+
+def route_label(path: str | None) -> str:
+    """A request path as logs may show it: a known route, else "other" (a path can hold PII)."""
+    return path if path in ROUTES else "other"
+
+
+_ENDPOINT_LABEL = re.compile(r'endpoint="((?:[^"\\]|\\.)*)"')
+
+
+def known_routes_only(exposition: str) -> str:
+    """Prometheus text without the samples labelled with an unknown path.
+
+    BentoML labels its ``bentoml_service_*`` request metrics with the raw request path, so a
+    404 for ``/fingerprint/<an email>`` would export the email, and one series per path.
+    """
+    return "\n".join(
+        line
+        for line in exposition.split("\n")
+        if (m := _ENDPOINT_LABEL.search(line)) is None or m.group(1) in ROUTES
+    )

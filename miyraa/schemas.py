@@ -7,9 +7,9 @@ needs a restart, like any other setting.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
 from miyraa.settings import get_settings
@@ -27,7 +27,27 @@ ClientId = Annotated[
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, strict=True)
+    """A request body: strict types, no unknown fields, and errors that never quote the input.
+
+    Not ``extra="forbid"``: pydantic would name each unknown key in the error's ``loc``, and a
+    key can be personal data (``{"jane@example.org": 1}``). Unknown keys are refused here by
+    count; the schema still says ``additionalProperties: false``.
+    """
+
+    model_config = ConfigDict(
+        extra="ignore",
+        hide_input_in_errors=True,
+        strict=True,
+        json_schema_extra={"additionalProperties": False},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (unknown := len(data.keys() - cls.model_fields.keys())):
+            allowed = ", ".join(cls.model_fields)
+            raise ValueError(f"{unknown} unknown field(s); the fields are: {allowed}")
+        return data
 
 
 class FingerprintRequest(_Strict):

@@ -85,7 +85,7 @@ def test_batch_returns_results_in_input_order(api):
         ("/fingerprint", {"text": 42}, "string_type"),
         ("/fingerprint", {"text": ["a"]}, "string_type"),
         ("/fingerprint", {}, "missing"),
-        ("/fingerprint", {"txt": "hello"}, "missing"),
+        ("/fingerprint", {"txt": "hello"}, "value_error"),
         ("/fingerprint", {"text": "hi", "client_id": 7}, "string_type"),
         ("/fingerprint", b"this is not json", "json_invalid"),
         ("/fingerprint", b'{"text": "caf\xe9 \xff"}', "json_invalid"),
@@ -217,3 +217,13 @@ def test_the_served_openapi_document_lists_the_service_own_answers(api):
     assert "Retry-After" in responses["503"]["headers"]
     r = api.post("/fingerprint", content=b'{"text": "hi"}', headers={"Content-Type": "multipart/form-data"})
     assert r.status_code == 415  # was a 500 from BentoML before the guard checked it
+
+
+def test_pii_in_a_field_name_or_a_path_is_not_echoed_logged_or_exported(api, caplog):
+    r = post(api, "/fingerprint", {"text": "hi", "jane.roe@example.org": 1})
+    assert r.status_code == 400
+    assert "jane.roe" not in r.text
+    assert "1 unknown field(s); the fields are: text, client_id" in r.text
+    assert api.post("/fingerprint/jane.roe@example.org", json={"text": "hi"}).status_code == 404
+    assert "invalid request: body: value_error" in caplog.text  # the 400 was logged, without the key
+    assert "jane.roe" not in caplog.text

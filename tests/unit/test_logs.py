@@ -61,18 +61,45 @@ def test_access_log_is_split_into_fields_and_hides_the_address(json_lines):
 
 def test_validation_tracebacks_lose_the_input(json_lines):
     class Body(BaseModel):
-        count: int
+        text: int
 
     secret_text = "my card is 4111 1111 1111 1111 call me"
     with pytest.raises(ValidationError) as caught:
-        Body.model_validate({"count": secret_text})
+        Body.model_validate({"text": secret_text})
     logging.getLogger("bentoml._internal.server.http_app").error(
         "Exception on /fingerprint [POST]", exc_info=(ValidationError, caught.value, None)
     )
     [line] = json_lines()
     assert secret_text not in json.dumps(line)
-    assert (line["level"], line["message"]) == ("WARNING", "invalid request: count: int_parsing")
+    assert (line["level"], line["message"]) == ("WARNING", "invalid request: text: int_parsing")
     assert "exc_info" not in line
+
+
+def test_a_field_name_we_did_not_define_is_not_logged(json_lines):
+    class Body(BaseModel, extra="forbid"):
+        texts: list[str]
+
+    with pytest.raises(ValidationError) as caught:
+        Body.model_validate({"texts": ["a", 3], "jane.roe@example.org": 1})
+    logging.getLogger("bentoml._internal.server.http_app").error(
+        "Exception on /fingerprint [POST]", exc_info=(ValidationError, caught.value, None)
+    )
+    [line] = json_lines()
+    assert "jane.roe" not in json.dumps(line)
+    assert line["message"] == "invalid request: texts.1: string_type; <unknown field>: extra_forbidden"
+
+
+def test_a_path_that_is_no_route_is_logged_as_other(json_lines):
+    logging.getLogger("bentoml.access").info(
+        "%s (%s) (%s) %.3fms",
+        "198.51.100.23:5000",
+        "scheme=http,method=POST,path=/fingerprint/jane.roe@example.org,type=application/json,length=2",
+        "status=404,type=text/plain,length=9",
+        1.0,
+    )
+    [line] = json_lines()
+    assert "jane.roe" not in json.dumps(line)
+    assert (line["path"], line["status"]) == ("other", 404)
 
 
 def test_each_line_is_printed_once(json_lines):
