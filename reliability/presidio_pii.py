@@ -5,7 +5,9 @@ beside ours on the same corpus. The service never imports this module and its im
 not hold Presidio: presidio-analyzer requires spaCy (about 200 MB installed), more than the
 image's headroom (docs/RELIABILITY.md).
 
-Install, into a development environment only (not the service's)::
+Install: ``make presidio`` puts it in build/presidio (the project's .venv and its pins stay
+as they are) and ``make privacy-audit`` finds it there (PRESIDIO_PATH); or, in any other
+development environment::
 
     pip install -c requirements/constraints.txt -r requirements/presidio.txt
 
@@ -42,6 +44,8 @@ in another whatever the scores, and leaves partial overlaps to its conflict stra
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from typing import Any
 
 #: Presidio entity type -> our type (miyraa.pii.PII_TYPES). Presidio has no recognizer for
@@ -65,6 +69,8 @@ LANGUAGE = "en"
 @functools.cache
 def _engine() -> Any:
     """Build the engine once; raises ImportError when presidio_analyzer is missing."""
+    if (extra := os.environ.get("PRESIDIO_PATH")) and extra not in sys.path:
+        sys.path.append(extra)  # after site-packages: the project's own pins win
     import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NoOpNlpEngine
