@@ -151,7 +151,8 @@ def main() -> int:
     rates = ceiling(Path(model.path), texts, sizes)
     best = max(rates, key=rates.__getitem__)
 
-    process, url, cold = start_service(logs / "bench-service.log")
+    # The batching pipeline's capacity: load shedding off, or the 32 clients would mostly be shed.
+    process, url, cold = start_service(logs / "bench-service.log", MAX_INFLIGHT_TEXTS="100000")
     try:
         asyncio.run(closed_loop(url, texts, 4, 1.0))  # warm up
         saturation = asyncio.run(closed_loop(url, texts, args.concurrency, args.duration)).summary()

@@ -1,4 +1,4 @@
-"""Faults under load: the runner's worker killed, and SIGTERM to the server.
+"""Faults under load: the runner's worker killed, SIGTERM to the server, slow clients.
 
     make chaos          # with the overload check
     python reliability/faults.py [--only kill|kill-container|sigterm]
@@ -14,6 +14,9 @@ and injects the fault after 3 s of load:
 - sigterm: SIGTERM to the arbiter only, as `docker stop` does to PID 1. Every request
   sent before it must be answered 200 (0 lost), new connections are refused, and the
   server exits 0 within the grace period.
+- slow-clients: 64 clients send their headers, then their body a byte every 0.5 s, while an
+  open loop at 20 requests/s measures the others; its P99 must stay within 2x the P99 of
+  the same loop without them, and each slow client gets 408 after BODY_TIMEOUT_S.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from loadtest.drive import Run, closed_loop  # noqa: E402
+from loadtest.drive import Run, closed_loop, open_loop  # noqa: E402
 from loadtest.serving import start_service, stop  # noqa: E402
 from loadtest.texts import mix  # noqa: E402
 
@@ -173,6 +176,57 @@ def sigterm(logs: Path) -> dict[str, Any]:
     }
 
 
+async def trickle(host: str, port: int, started: float) -> tuple[int, float]:
+    """One slow client: headers at once, then a byte every 0.5 s; (status, seconds to it)."""
+    body = json.dumps({"text": "a slow client " * 20}).encode()
+    reader, writer = await asyncio.open_connection(host, port)
+    head = (
+        f"POST /fingerprint HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    writer.write(head.encode())
+
+    async def send_slowly() -> None:
+        for i in range(len(body)):
+            writer.write(body[i : i + 1])
+            await writer.drain()
+            await asyncio.sleep(0.5)
+
+    sender = asyncio.create_task(send_slowly())
+    try:
+        status_line = await reader.readline()
+    finally:
+        sender.cancel()
+        writer.close()
+    status = int(status_line.split()[1]) if status_line.startswith(b"HTTP/") else 0
+    return status, round(time.perf_counter() - started, 2)
+
+
+def slow_clients(logs: Path, count: int = 64, body_timeout_s: float = 10.0) -> dict[str, Any]:
+    process, url = serve(logs / "faults-slow-clients.log", BODY_TIMEOUT_S=str(body_timeout_s))
+    host, port = url.removeprefix("http://").split(":")
+
+    async def measure() -> tuple[Run, Run, list[tuple[int, float]]]:
+        alone = await open_loop(url, mix(256), 20, 6)
+        started = time.perf_counter()
+        slow = [asyncio.create_task(trickle(host, int(port), started)) for _ in range(count)]
+        await asyncio.sleep(0.5)
+        beside = await open_loop(url, mix(256), 20, body_timeout_s - 1)
+        return alone, beside, await asyncio.gather(*slow)
+
+    try:
+        alone, beside, slow = asyncio.run(measure())
+    finally:
+        stop(process)
+    return {
+        "slow_clients": count,
+        "alone": alone.summary(),
+        "beside_slow_clients": beside.summary(),
+        "slow_client_statuses": sorted({status for status, _ in slow}),
+        "slow_client_answered_after_s": max(seconds for _, seconds in slow),
+    }
+
+
 def judge(r: dict[str, Any]) -> dict[str, bool]:
     met = {}
     if "kill" in r:
@@ -190,6 +244,13 @@ def judge(r: dict[str, Any]) -> dict[str, bool]:
         t = r["sigterm"]
         met["sigterm: 0 lost"] = t["lost"] == 0
         met["sigterm: exit 0 in grace"] = t["exit_code"] == 0
+    if "slow-clients" in r:
+        c = r["slow-clients"]
+        met["slow-clients: others' P99 within 2x"] = (
+            c["beside_slow_clients"]["p99_ms"] <= 2 * c["alone"]["p99_ms"]
+            and c["beside_slow_clients"]["errors"] == 0
+        )
+        met["slow-clients: each cut off with 408"] = c["slow_client_statuses"] == [408]
     return met
 
 
@@ -197,7 +258,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", choices=["kill", "kill-container", "sigterm"])
+    parser.add_argument("--only", choices=["kill", "kill-container", "sigterm", "slow-clients"])
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "faults.json")
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +266,7 @@ def main() -> int:
         "kill": lambda: kill_runner(args.out.parent, containerized=False),
         "kill-container": lambda: kill_runner(args.out.parent, containerized=True),
         "sigterm": lambda: sigterm(args.out.parent),
+        "slow-clients": lambda: slow_clients(args.out.parent),
     }
     result = {name: run() for name, run in scenarios.items() if args.only in (None, name)}
     result["targets_met"] = met = judge(result)

@@ -20,13 +20,17 @@ def test_server_errors_counts_5xx_access_lines_only(tmp_path):
     assert server_errors(log) == 2
 
 
-def test_recovery_is_the_last_slow_or_failed_answer_after_the_start():
+def test_recovery_is_the_start_of_three_good_seconds_in_a_row():
     answers = [
-        Answer(10.0, 0.50, 200, False),  # slow
-        Answer(10.5, 0.01, 503, True),  # shed
-        Answer(12.0, 0.30, 200, False),  # still slow
-        Answer(12.5, 0.02, 200, False),
-        Answer(13.0, 0.02, 200, False),
+        Answer(10.0, 0.50, 200, False),  # second 0: slow
+        Answer(10.5, 0.01, 503, True),  # second 0: shed
+        Answer(11.0, 0.02, 200, False),  # second 1: fine
+        Answer(12.0, 0.30, 200, False),  # second 2: slow again
+        Answer(13.0, 0.02, 200, False),  # seconds 3, 4, 5: fine
+        Answer(14.0, 0.02, 200, False),
+        Answer(15.0, 0.02, 200, False),
+        Answer(16.0, 0.90, 200, False),  # second 6: a lone spike, after recovery
     ]
-    assert recovery_s(answers, bound_s=0.1) == 2.0
-    assert recovery_s(answers[3:], bound_s=0.1) == 0.0
+    assert recovery_s(answers, bound_s=0.1) == 3.0
+    assert recovery_s(answers[4:], bound_s=0.1) == 0.0
+    assert recovery_s(answers[:4], bound_s=0.1) == 3.0  # never settled: the whole span
