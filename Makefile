@@ -82,8 +82,7 @@ bench-pii: env ## scrubber speed on 100 KB inputs (fails at >= 100 ms)
 	$(PY) benchmarks/bench_pii.py
 
 chaos: model ## overload (3x saturation for 60 s) and faults (runner killed, SIGTERM) under load; fails on a missed target
-	$(PY) reliability/overload.py
-	$(PY) reliability/faults.py
+	$(PY) reliability/overload.py; overload=$$?; $(PY) reliability/faults.py && exit $$overload
 
 chaos-smoke: model ## CI: a 10-second burst that judges nothing, and every fault check (judged)
 	$(PY) reliability/overload.py --burst 10 --phase 5 --no-targets
