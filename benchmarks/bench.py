@@ -152,7 +152,7 @@ def main() -> int:
     best = max(rates, key=rates.__getitem__)
 
     # The batching pipeline's capacity: load shedding off, or the 32 clients would mostly be shed.
-    process, url, cold = start_service(logs / "bench-service.log", MAX_INFLIGHT_TEXTS="100000")
+    process, url, cold = start_service(logs / "bench-service.log", MAX_INFLIGHT_TEXTS="10000")
     try:
         asyncio.run(closed_loop(url, texts, 4, 1.0))  # warm up
         saturation = asyncio.run(closed_loop(url, texts, args.concurrency, args.duration)).summary()
