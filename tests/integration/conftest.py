@@ -28,6 +28,9 @@ def in_process(model_tag):
         "services.miyraa.metrics.enabled=false services.miyraa_runner.metrics.enabled=false"
     )
     os.environ["RATE_LIMIT"] = "1000000"
+    from miyraa.settings import get_settings
+
+    get_settings.cache_clear()  # unit tests may have read the settings before these were set
 
 
 @pytest.fixture(scope="session")
