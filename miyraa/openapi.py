@@ -6,7 +6,8 @@ BentoML generates the document from the API signatures, but (found by `make fuzz
   does not know (3.1 does), or, in request bodies, drops the null branch and keeps only
   ``default: null``; clients and fuzzers then read ``null`` as invalid;
 - it lists none of the answers this service adds: 401 (API keys), 408 (slow body),
-  413 (body cap), 415 (not JSON), 429 (rate limit), 503 (shed or runner down).
+  413 (body cap), 415 (not JSON), 429 (rate limit), 503 (shed or runner down);
+- it leaves the request body optional (OpenAPI's default), but without one the answer is 400.
 ``amend`` fixes those; ``OpenAPIMiddleware`` applies it to the document as it is served.
 """
 
@@ -44,6 +45,8 @@ def amend(spec: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
     schemas["Error"] = ERROR
     for path in paths:
         for operation in spec.get("paths", {}).get(path, {}).values():
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
             for status, (description, retry) in ADDED.items():
                 answer: dict[str, Any] = {
                     "description": description,

@@ -30,6 +30,7 @@ def test_the_service_own_answers_are_documented_on_the_apis_only():
     assert "headers" not in responses["413"]
     assert out["components"]["schemas"]["Error"]["required"] == ["error"]
     assert sorted(out["paths"]["/livez"]["get"]["responses"]) == ["200"]
+    assert out["paths"]["/fingerprint"]["post"]["requestBody"]["required"] is True
 
 
 def test_validation_detail_is_a_list_as_sent():
