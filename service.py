@@ -32,7 +32,7 @@ from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
 from miyraa.guard import PROTECTED, GuardMiddleware
 from miyraa.logs import configure_logging
-from miyraa.metrics import RATE_LIMITED, SHED, known_routes_only
+from miyraa.metrics import known_routes_only
 from miyraa.observe import ObserveMiddleware, request_fields
 from miyraa.openapi import OpenAPIMiddleware
 from miyraa.pii import ScrubResult, scrub
@@ -180,11 +180,7 @@ class Miyraa:
             raise Refused(429, f"rate limit of {limit} exceeded", "rate_limit")
 
     def _refuse(self, refused: Refused, ctx: bentoml.Context) -> JSONResponse:
-        request_fields()["refused"] = refused.reason
-        if refused.reason == "rate_limit":
-            RATE_LIMITED.inc()
-        else:
-            SHED.labels(refused.reason).inc()
+        refused.record()
         ctx.response.status_code = refused.status
         ctx.response.headers.update(refused.headers)
         return JSONResponse({"error": refused.message})

@@ -17,8 +17,9 @@ instead of sending more calls to a socket nobody reads (they would hang until th
 timeout). Outside a container BentoML respawns the worker; inside one the server exits
 and the orchestrator restarts it.
 
-``Refused`` carries the status, the message and the headers of such an answer; the API
-turns it into a JSON response (service.py).
+``Refused`` carries the status, the message and the headers of such an answer, and
+records itself (request log field, counter) wherever it is answered: by the API
+(service.py) or at the door (miyraa/guard.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from miyraa.metrics import RATE_LIMITED, SHED
+from miyraa.observe import request_fields
 
 
 @dataclass
@@ -37,6 +41,14 @@ class Refused(Exception):
     message: str
     reason: str  # bounded label for logs and metrics: rate_limit, overload, runner_unavailable
     headers: dict[str, str] = field(default_factory=dict)
+
+    def record(self) -> None:
+        """Mark the request's log line and count the refusal."""
+        request_fields()["refused"] = self.reason
+        if self.reason == "rate_limit":
+            RATE_LIMITED.inc()
+        else:
+            SHED.labels(reason=self.reason).inc()
 
 
 RETRY_AFTER_S = 1

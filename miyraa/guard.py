@@ -26,7 +26,6 @@ from collections.abc import Callable
 from typing import Any
 
 from miyraa.admission import Refused
-from miyraa.metrics import SHED
 
 PROTECTED = ("/fingerprint", "/fingerprint/batch")
 Scope = dict[str, Any]
@@ -114,7 +113,7 @@ class GuardMiddleware:
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
             return
         if path in PROTECTED and (refused := self.shed()) is not None:
-            SHED.labels(reason=refused.reason).inc()
+            refused.record()
             extra = [(name.lower().encode(), value.encode()) for name, value in refused.headers.items()]
             await _reply(send, refused.status, refused.message, extra)
             return

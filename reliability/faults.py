@@ -103,11 +103,6 @@ def wait_exit(
     return code, round(exited[0] - since, 2)
 
 
-def serve(log: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    process, url, _ = start_service(log, **env)
-    return process, url
-
-
 def after_fault(run: Run) -> dict[str, Any]:
     """Answers to requests sent from FAULT_AT_S on, or still in flight then."""
     hit = [a for a in run.answers if a.at_s + a.latency_s >= FAULT_AT_S]
@@ -124,7 +119,7 @@ def after_fault(run: Run) -> dict[str, Any]:
 
 def kill_runner(logs: Path, containerized: bool) -> dict[str, Any]:
     env = {"BENTOML_CONTAINERIZED": "true"} if containerized else {}
-    process, url = serve(logs / f"faults-kill{'-container' if containerized else ''}.log", **env)
+    process, url, _ = start_service(logs / f"faults-kill{'-container' if containerized else ''}.log", **env)
     exited, killed = exit_clock(process), []
     worker = runner_worker(process.pid)
 
@@ -151,7 +146,7 @@ def kill_runner(logs: Path, containerized: bool) -> dict[str, Any]:
 
 
 def sigterm(logs: Path) -> dict[str, Any]:
-    process, url = serve(logs / "faults-sigterm.log")
+    process, url, _ = start_service(logs / "faults-sigterm.log")
     signalled, exited = [], exit_clock(process)
 
     def term() -> None:
@@ -203,7 +198,7 @@ async def trickle(host: str, port: int, started: float) -> tuple[int, float]:
 
 
 def slow_clients(logs: Path, count: int = 64, body_timeout_s: float = 10.0) -> dict[str, Any]:
-    process, url = serve(logs / "faults-slow-clients.log", BODY_TIMEOUT_S=str(body_timeout_s))
+    process, url, _ = start_service(logs / "faults-slow-clients.log", BODY_TIMEOUT_S=str(body_timeout_s))
     host, port = url.removeprefix("http://").split(":")
 
     async def measure() -> tuple[Run, Run, list[tuple[int, float]]]:

@@ -74,6 +74,8 @@ def test_docs_ui_can_be_turned_off():
 
 
 def test_a_full_service_sheds_fingerprint_requests_at_the_door_without_reading_them():
+    from prometheus_client import REGISTRY
+
     from miyraa.admission import Admission
 
     admission = Admission(limit=1)
@@ -86,8 +88,10 @@ def test_a_full_service_sheds_fingerprint_requests_at_the_door_without_reading_t
             read.append(True)
             yield b"x"
 
+        before = REGISTRY.get_sample_value("miyraa_shed_total", {"reason": "overload"}) or 0.0
         r = c.post("/fingerprint/batch", content=body())
         assert r.status_code == 503
+        assert REGISTRY.get_sample_value("miyraa_shed_total", {"reason": "overload"}) == before + 1
         assert r.headers["retry-after"] == "1"
         assert r.json()["error"] == "server busy: 1 texts in progress, limit 1; retry after 1 s"
         assert read == []
