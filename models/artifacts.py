@@ -6,9 +6,12 @@
     heads.safetensors         the head weights
     heads.json                pooled layers, label sets, token limit
     metrics.json              training config, data sizes, dev metrics, reference predictions
+    quantization.json         int8 against fp32 on the dev splits, and whether int8 is served
+                              (``make quantization-gate``, models/quantization_gate.py)
 
-A model folder (see ``models/network.py``) is the packaged backbone with the tuned
-layers written over its own, plus the heads.
+A torch model folder (see ``models/network.py``) is the packaged backbone with the tuned
+layers written over its own, plus the heads. The served folder, the model store entry
+(see ``models/serving.py``), holds the ONNX graphs exported from it and the tokenizer.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,7 @@ from safetensors.torch import load_file, save_file
 from models.network import HeadsConfig, MultiTaskHeads, backbone_path
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-FILES = ("backbone_top.safetensors", "heads.safetensors", "heads.json", "metrics.json")
+FILES = ("backbone_top.safetensors", "heads.safetensors", "heads.json", "metrics.json", "quantization.json")
 
 
 def write_weights(tuned: dict[str, torch.Tensor], heads: MultiTaskHeads, report: dict[str, Any]) -> None:
@@ -38,6 +42,10 @@ def write_weights(tuned: dict[str, torch.Tensor], heads: MultiTaskHeads, report:
 
 def read_metrics(weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
     return dict(json.loads((weights_dir / "metrics.json").read_text()))
+
+
+def read_quantization(weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
+    return dict(json.loads((weights_dir / "quantization.json").read_text()))
 
 
 def weights_sha256(weights_dir: Path = WEIGHTS_DIR) -> str:
@@ -71,3 +79,38 @@ def write_model_dir(
     save_file(state, target / "backbone" / "model.safetensors", metadata={"format": "pt"})
     for name in ("heads.safetensors", "heads.json"):
         shutil.copy2(weights_dir / name, target / name)
+
+
+def write_graphs(target: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
+    """ONNX graphs, tokenizer and head config into ``target``; their parity and measured
+    cost models (returned, ``models.export.check``). Refuses graphs whose fp32 variant
+    differs from the torch network by more than ``MAX_FP32_DIFF`` in any probability."""
+    from models.export import check, export
+    from models.network import FingerprintModel
+
+    with tempfile.TemporaryDirectory() as folder:
+        torch_dir = Path(folder)
+        write_model_dir(torch_dir, weights_dir)
+        model = FingerprintModel(torch_dir)
+        export(model, target)
+        shutil.copy2(torch_dir / "backbone" / "tokenizer.json", target / "tokenizer.json")
+        shutil.copy2(weights_dir / "heads.json", target / "heads.json")
+        parity, cost = check(model, target)
+    if parity["fp32_max_abs_diff"] > MAX_FP32_DIFF:
+        raise ValueError(f"the ONNX graph differs from the torch network: {parity}")
+    return {"parity": parity, "cost": cost}
+
+
+def write_served_dir(target: Path, weights_dir: Path = WEIGHTS_DIR) -> dict[str, Any]:
+    """The served folder (``write_graphs``) and its record: the precision the quantization
+    gate chose, the parity and the cost models measured (returned, and written as ``onnx.json``)."""
+    from models.serving import ONNX_RECORD
+
+    measured = write_graphs(target, weights_dir)
+    gate = read_quantization(weights_dir)
+    record = {"default_precision": "int8" if gate["int8_default"] else "fp32", **measured}
+    (target / ONNX_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+MAX_FP32_DIFF = 1e-4

@@ -4,14 +4,17 @@
     python -m models.build --if-missing # skip when an entry for these weights exists
 
 No training and no data: ``models/weights/`` (written by ``make train``) holds the
-tuned backbone layers, the heads and their metrics. Takes seconds. The entry holds
-plain files (see ``models/network.py``) and, in its metadata, the label sets, the
-training config, data sizes and the dev metrics recorded at training time.
+tuned backbone layers, the heads and their metrics. Takes seconds: the network is
+exported to ONNX (fp32 and int8) and checked against torch. The entry holds plain files
+(see ``models/serving.py``) and, in its metadata, the label sets, the training config,
+data sizes, the dev metrics recorded at training time, the served precision and the
+measured parity.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -22,7 +25,8 @@ from typing import Any
 import bentoml
 
 from miyraa.labels import MODEL_NAME, label_sets
-from models.artifacts import WEIGHTS_DIR, read_metrics, weights_sha256, write_model_dir
+from models import export
+from models.artifacts import WEIGHTS_DIR, read_metrics, weights_sha256, write_served_dir
 
 logger = logging.getLogger("models.build")
 
@@ -32,10 +36,22 @@ def backbone_package() -> str:
 
 
 def build_key(weights_dir: Path = WEIGHTS_DIR) -> str:
-    """What makes two builds interchangeable: the committed weights and the backbone package."""
+    """What makes two builds interchangeable: the committed weights, the backbone package
+    and the tools that export and run the graphs."""
+    tools = {name: importlib_metadata.version(name) for name in EXPORT_TOOLS}
+    exporter = hashlib.sha256(Path(export.__file__).read_bytes()).hexdigest()
     return json.dumps(
-        {"weights": weights_sha256(weights_dir), "backbone": backbone_package()}, sort_keys=True
+        {
+            "weights": weights_sha256(weights_dir),
+            "backbone": backbone_package(),
+            "exporter": exporter,
+            **tools,
+        },
+        sort_keys=True,
     )
+
+
+EXPORT_TOOLS = ("torch", "onnx", "onnxruntime", "tokenizers")
 
 
 def existing(key: str) -> bentoml.Model | None:
@@ -75,7 +91,8 @@ def build(weights_dir: Path = WEIGHTS_DIR) -> bentoml.Model:
         labels={"task": "text-emotion-fingerprint", "backbone": "all-MiniLM-L6-v2"},
         metadata=metadata,
     ) as model:
-        write_model_dir(Path(model.path), weights_dir)
+        record = write_served_dir(Path(model.path), weights_dir)
+        model.info.metadata.update(record)  # type: ignore[union-attr]
     return model
 
 

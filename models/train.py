@@ -149,7 +149,11 @@ def evaluate(heads: MultiTaskHeads, x: torch.Tensor, y: dict[str, torch.Tensor])
     """The metrics of every head with known targets in ``y`` (unknown rows and cells left out)."""
     with torch.inference_mode():
         probs = {k: v.numpy() for k, v in activate(heads(x)).items()}
-    truth = {k: v.numpy() for k, v in y.items()}
+    return score(probs, {k: v.numpy() for k, v in y.items()})
+
+
+def score(probs: dict[str, np.ndarray], truth: dict[str, np.ndarray]) -> dict[str, Any]:
+    """``evaluate`` on predicted probabilities: any backend's, numpy in."""
     metrics: dict[str, Any] = {}
     rows = {name: truth[name][:, 0] != UNKNOWN for name in truth}
     if rows["emotion"].any():

@@ -4,8 +4,16 @@ BentoML 1.4's form of a Runner: a ``@bentoml.service`` whose batchable API takes
 list and returns one output per input, in order. The API service composes it with
 ``bentoml.depends`` and sends it the texts of concurrent requests together
 (miyraa/coalesce.py); BentoML's dispatcher merges concurrent calls into batches of up
-to RUNNER_MAX_BATCH_SIZE within
-RUNNER_MAX_LATENCY_MS. Only scrubbed text ever reaches this service.
+to RUNNER_MAX_BATCH_SIZE texts. The model (``models/serving.py``: ONNX Runtime by
+default, MODEL_BACKEND=torch in development) runs each batch in groups of similar
+length chosen by their measured cost (``models/batching.py``). Only scrubbed text ever
+reaches this service.
+
+RUNNER_MAX_LATENCY_MS is BentoML's budget for a call's wait plus its estimated run
+time; past it the dispatcher refuses the call (503). The estimate counts texts, not
+tokens, so it is wrong for a batch of long texts; latency is kept by the API's adaptive
+admission instead (miyraa/admission.py), and this budget is only a backstop, set above
+the run time of the largest batch the API accepts.
 """
 
 from __future__ import annotations
@@ -40,19 +48,21 @@ class FingerprintRunner:
     model_ref = bentoml.models.BentoModel(_settings.model_tag)
 
     def __init__(self) -> None:
-        import torch
+        from models.serving import load_model
 
-        from models.network import FingerprintModel
-
-        torch.set_num_threads(_settings.torch_threads)
-        self.model = FingerprintModel(Path(self.model_ref.path))
+        self.model = load_model(
+            Path(self.model_ref.path),
+            _settings.model_backend,
+            _settings.model_precision,
+            _settings.model_threads,
+        )
         # One thread runs the model, so the event loop stays free to gather the next batch.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="miyraa-infer")
         self.drain = Drain(idle_s=0.5, max_s=_settings.runner_drain_s)
         self.drain.install()
         self.model.predict(["warm up"])
         MODEL_READY.set(1)
-        logger.info("model %s loaded", self.model_ref.tag)
+        logger.info("model %s loaded (%s)", self.model_ref.tag, self.model.name)
 
     @bentoml.api(
         batchable=True,

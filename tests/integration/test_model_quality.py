@@ -74,17 +74,63 @@ def test_entry_carries_the_committed_metrics_and_labels(entry, recorded):
     assert metadata["corpus_sha256"] == recorded["corpus_sha256"] == corpus_hash(corpus_files())
 
 
-def test_built_model_reproduces_the_recorded_predictions(entry, recorded):
-    from models.network import FingerprintModel
+@pytest.fixture(scope="module")
+def served(entry):
+    from models.serving import load_model
 
+    return load_model(Path(entry.path))
+
+
+@pytest.fixture(scope="module")
+def graphs(entry):
+    from models.onnx_model import GRAPHS, OnnxModel
+    from models.serving import max_tokens
+
+    return {p: OnnxModel(Path(entry.path), p, max_tokens(Path(entry.path))) for p in GRAPHS}
+
+
+def test_built_model_reproduces_the_recorded_predictions(served, recorded):
+    """The served graph against the torch network's predictions recorded at training."""
     references = recorded["reference_predictions"]
     assert len(references) >= 5
-    model = FingerprintModel(Path(entry.path))
-    probs = model.predict([r["text"] for r in references])
+    probs = served.predict([r["text"] for r in references])
     for head, values in probs.items():
         expected = np.array([r[head] for r in references])
-        np.testing.assert_allclose(values.numpy(), expected, atol=2e-6, err_msg=head)
-        assert (values.numpy().argmax(1) == expected.argmax(1)).all(), head
+        np.testing.assert_allclose(values, expected, atol=1e-4, err_msg=head)
+        assert (values.argmax(1) == expected.argmax(1)).all(), head
+
+
+@pytest.mark.parametrize("grouping", ["arrival", "cost"])
+def test_onnx_fp32_matches_torch_on_hard_texts(graphs, grouping):
+    """Parity on long (truncated), unicode and tiny texts, padded together or grouped by cost."""
+    from models.export import PARITY_TEXTS
+    from models.serving import TorchModel
+
+    texts = list(PARITY_TEXTS)
+    torch_probs = TorchModel(threads=2).predict(texts)
+    graphs["fp32"].grouping = grouping
+    onnx_probs = graphs["fp32"].predict(texts)
+    for head, values in torch_probs.items():
+        assert float(np.abs(onnx_probs[head] - values).max()) <= 1e-4, head
+
+
+def test_int8_stays_near_fp32_and_is_served_only_if_its_gate_passed(entry, graphs):
+    """A broken int8 export (wrong scales, a quantized head) moves probabilities far and
+    changes emotions; the gate's decision (models/weights/quantization.json) is what the
+    entry serves."""
+    from models.artifacts import read_quantization
+    from models.export import PARITY_TEXTS
+    from models.serving import read_record
+
+    texts = list(PARITY_TEXTS)
+    fp32, int8 = graphs["fp32"].predict(texts), graphs["int8"].predict(texts)
+    assert max(float(np.abs(int8[h] - fp32[h]).max()) for h in fp32) <= 0.2
+    assert (int8["emotion"].argmax(1) == fp32["emotion"].argmax(1)).mean() >= 0.9
+    gate = read_quantization()
+    assert gate["int8_default"] == all(gate["checks"].values())
+    record = read_record(Path(entry.path))
+    assert record["default_precision"] == ("int8" if gate["int8_default"] else "fp32")
+    assert record["parity"]["fp32_max_abs_diff"] <= 1e-4
 
 
 BENIGN = (
@@ -97,11 +143,8 @@ BENIGN = (
 )
 
 
-def test_everyday_messages_are_not_flagged_and_a_threat_is(entry):
-    from models.network import FingerprintModel
-
-    model = FingerprintModel(Path(entry.path))
-    safety = model.predict([*BENIGN, "I know where you live and I will kill you"])["safety"].numpy()
+def test_everyday_messages_are_not_flagged_and_a_threat_is(served):
+    safety = served.predict([*BENIGN, "I know where you live and I will kill you"])["safety"]
     for text, row in zip(BENIGN, safety[:-1], strict=True):
         assert (row < 0.5).all(), (text, dict(zip(SAFETY_CATEGORIES, row.round(2), strict=True)))
     assert safety[-1][SAFETY_CATEGORIES.index("threatening")] >= 0.5
