@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env tools check-deploy train model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
+.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -24,7 +24,10 @@ env: ## create .venv with the pinned dependencies (torch 2.13.0 CPU)
 train: env ## retrain on DATA_DIR (public data) + the team corpus; rewrites models/weights/ and the model card
 	$(PY) -m models.train_public --data-dir $(DATA_DIR)
 
-model: env ## write the BentoML model store entry from models/weights/, if missing (seconds, no data)
+quantization-gate: env ## score int8 against fp32 on the dev splits of DATA_DIR; rewrites models/weights/quantization.json
+	$(PY) -m models.quantization_gate --data-dir $(DATA_DIR)
+
+model: env ## write the BentoML model store entry (ONNX fp32 + int8) from models/weights/, if missing (seconds, no data)
 	$(PY) -m models.build --if-missing
 
 serve: model ## run the service on port $(PORT) (builds the environment and the model if missing)
@@ -66,14 +69,17 @@ HOST ?=
 USERS ?= 16
 SPAWN_RATE ?= 4
 RUN_TIME ?= 60s
-loadtest: model ## Locust, headless, against HOST (default: starts a service); reports in reports/loadtest/, fails on missed thresholds
-	$(PY) loadtest/run.py $(if $(HOST),--host $(HOST)) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME)
+MIX ?= chat
+BENCH_MIX ?= all
+loadtest: model ## Locust, headless, MIX=chat|documents, against HOST (default: starts a service); reports in reports/loadtest/, fails on missed thresholds
+	$(PY) loadtest/run.py --mix $(MIX) $(if $(HOST),--host $(HOST)) --users $(USERS) --spawn-rate $(SPAWN_RATE) --run-time $(RUN_TIME)
 
-loadtest-smoke: model ## a 10-second Locust run that judges nothing (CI)
-	$(PY) loadtest/run.py --users 4 --spawn-rate 4 --run-time 10s --no-thresholds
+loadtest-smoke: model ## a 10-second Locust run per text mix that judges nothing (CI)
+	$(PY) loadtest/run.py --mix chat --users 4 --spawn-rate 4 --run-time 10s --no-thresholds
+	$(PY) loadtest/run.py --mix documents --users 4 --spawn-rate 4 --run-time 10s --no-thresholds
 
-bench: model ## model ceiling vs service vs naive server, side by side; writes reports/bench.json and docs/PERFORMANCE.md
-	$(PY) benchmarks/bench.py
+bench: model ## both text mixes (BENCH_MIX=chat|documents for one): model ceiling vs service vs naive and ONNX baselines; writes reports/bench.json and docs/PERFORMANCE.md
+	$(PY) benchmarks/bench.py --mix $(BENCH_MIX)
 
 bench-smoke: model ## every part of the benchmark for seconds, no targets (CI)
 	$(PY) benchmarks/bench.py --smoke

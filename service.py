@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from miyraa import __version__
-from miyraa.admission import Admission, Refused, RunnerHealth, runner_unavailable
+from miyraa.admission import Admission, Refused, RunnerHealth, estimate_tokens, runner_unavailable
 from miyraa.coalesce import Coalescer
 from miyraa.fingerprint import record_input, record_prediction, to_fingerprint
 from miyraa.guard import PROTECTED, GuardMiddleware
@@ -50,6 +50,8 @@ from runners.fingerprint import FingerprintRunner
 
 logger = logging.getLogger("service")
 settings = get_settings()
+# A runner call failing with one of these did not reach a working runner: 503, runner down.
+RUNNER_UNREACHABLE = (aiohttp.ClientError, ConnectionError, TimeoutError)
 
 # The container image (`make container`, docs/DEPLOYMENT.md): our minimal bookworm base
 # (scripts/base-image.sh) and the pinned, slimmed wheels that scripts/container.sh
@@ -96,7 +98,7 @@ class Miyraa:
         self.limiter = RateLimiter(
             self.settings.rate_limit, self.settings.rate_window, self.settings.rate_limit_max_clients
         )
-        self.admission = Admission(self.settings.max_inflight_texts)
+        self.admission = Admission(self.settings.admission_goal_ms / 1000)
         self.runner_health = RunnerHealth(self.model_loaded)
         self.started = time.monotonic()
         self._model_info: ModelInfo | None = None
@@ -108,6 +110,7 @@ class Miyraa:
             self.runner.predict,
             self.settings.runner_max_batch_size,
             timeout_s=self.settings.runner_call_timeout_s,
+            unreachable=RUNNER_UNREACHABLE,
         )
 
     async def __metrics__(self, exposition: str) -> str:
@@ -125,7 +128,7 @@ class Miyraa:
         timeout = self.settings.ready_probe_timeout_s
         try:
             return bool(await asyncio.wait_for(is_ready(timeout=max(1, round(timeout))), timeout))
-        except (TimeoutError, OSError, ConnectionError) as exc:
+        except (*RUNNER_UNREACHABLE, OSError) as exc:
             logger.info("runner not ready: %s", type(exc).__name__)
             return False
 
@@ -151,7 +154,7 @@ class Miyraa:
     ) -> list[Fingerprint]:
         """Rate limit, admission, scrub, runner, response; ``Refused`` when declined."""
         self._check_rate(client_id, ctx)
-        with self.admission.hold(len(texts)):
+        with self.admission.hold(sum(estimate_tokens(text) for text in texts)):
             started = time.perf_counter()
             scrubbed = [scrub(text, phone_region=self.settings.pii_phone_region) for text in texts]
             for text, clean in zip(texts, scrubbed, strict=True):
@@ -195,7 +198,7 @@ class Miyraa:
             outputs = await self.coalescer.submit(texts)
             if self._model_info is None:
                 self._model_info = ModelInfo(**await self.runner.model_info())
-        except (aiohttp.ClientConnectionError, ConnectionError, TimeoutError) as exc:
+        except RUNNER_UNREACHABLE as exc:
             logger.warning("runner unavailable: %s", type(exc).__name__)
             self.runner_health.failed()
             raise runner_unavailable() from exc

@@ -1,15 +1,19 @@
 """Refusals the API answers itself: over the rate limit, overloaded, runner unavailable.
 
-Load shedding. The API worker admits a request while fewer than ``limit`` texts are in
-progress (waiting in the coalescer or inside the runner); otherwise the request is answered
-at once with 503 and ``Retry-After`` instead of joining a queue that would only end in
-timeouts. By Little's law the bound caps an admitted text's wait at about
-``(limit + its batch) / throughput`` (docs/RELIABILITY.md has the measured figures). A
-batch is admitted whole whatever its size while there is room, so batches are not starved
-by single texts; the overshoot is bounded by MAX_BATCH_TEXTS.
-When the bound is reached, the guard (miyraa/guard.py) sheds new requests before their
-body is read or validated: shedding must cost far less CPU than serving, or a burst
-starves the runner of the cores it shares with the API worker.
+Adaptive admission. Work in progress (waiting in the coalescer or inside the runner) is
+counted in estimated tokens (``estimate_tokens``: a chat line costs a few, an email up to
+the model's limit), and bounded by a limit that adapts to what the runner is measured to
+do within a latency goal, an AIMD limiter: each request served within ``goal_s`` raises
+the limit a little (additive increase, while the limit is in use), a request over it
+cuts the limit by ``DECREASE`` (multiplicative decrease, at most once per goal). Under
+load the limit settles where requests spend about the goal in service: batches grow as
+far as the goal allows, and the excess is refused at once with 503 and ``Retry-After``
+instead of joining a queue that would only end in timeouts. An idle worker admits any
+valid request whatever its cost (a batch of 64 long texts, say); a request bigger than
+a quarter of the limit does not steer it, since its own run time says nothing about
+queueing. When the limit is reached, the guard (miyraa/guard.py) sheds new requests
+before their body is read or validated: shedding must cost far less CPU than serving,
+or a burst starves the runner of the cores it shares with the API worker.
 
 Runner health. After a runner call fails (worker killed, connection lost, timed out), the
 API refuses at once (503, Retry-After) until the runner answers its readiness probe again,
@@ -25,6 +29,7 @@ records itself (request log field, counter) wherever it is answered: by the API
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,10 +59,32 @@ class Refused(Exception):
 RETRY_AFTER_S = 1
 
 
+# Estimated tokens of a text: about 4 characters a token in English, plus the special
+# tokens and a share of the per-text work that does not scale with length.
+CHARS_PER_TOKEN = 4
+TEXT_OVERHEAD_TOKENS = 8
+MAX_TOKENS = 256  # the model's limit: longer texts are truncated, they cost no more
+
+
+def estimate_tokens(text: str) -> int:
+    return TEXT_OVERHEAD_TOKENS + min(MAX_TOKENS, len(text) // CHARS_PER_TOKEN)
+
+
 class Admission:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    """The AIMD bound on estimated tokens in progress (module docstring)."""
+
+    INITIAL = 4096  # about 40 chat lines or 16 long emails in progress
+    FLOOR = 512
+    CEILING = 1 << 20
+    INCREASE = 64  # tokens added per limit's worth of tokens served within the goal
+    DECREASE = 0.8
+
+    def __init__(self, goal_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.goal_s = goal_s
+        self.limit = float(self.INITIAL)
         self.in_flight = 0
+        self._clock = clock
+        self._last_decrease = -float("inf")
 
     @property
     def full(self) -> bool:
@@ -67,22 +94,37 @@ class Admission:
     def overloaded(self) -> Refused:
         return Refused(
             503,
-            f"server busy: {self.in_flight} texts in progress, limit {self.limit}; "
+            f"server busy: {self.in_flight} tokens in progress, limit {int(self.limit)}; "
             f"retry after {RETRY_AFTER_S} s",
             "overload",
             {"Retry-After": str(RETRY_AFTER_S)},
         )
 
     @contextmanager
-    def hold(self, texts: int) -> Iterator[None]:
-        """Admit ``texts`` for the duration of the block, or raise ``Refused`` (503)."""
-        if self.full:
+    def hold(self, cost: int) -> Iterator[None]:
+        """Admit ``cost`` tokens for the duration of the block, or raise ``Refused`` (503).
+        The time the block takes, when it succeeds, steers the limit."""
+        if self.in_flight > 0 and self.in_flight + cost > self.limit:
             raise self.overloaded()
-        self.in_flight += texts
+        self.in_flight += cost
+        started = self._clock()
         try:
             yield
         finally:
-            self.in_flight -= texts
+            self.in_flight -= cost
+        self.observe(self._clock() - started, cost)
+
+    def observe(self, seconds: float, cost: int) -> None:
+        """Adapt the limit to one served request of ``cost`` tokens that took ``seconds``."""
+        if cost > self.limit / 4:
+            return
+        now = self._clock()
+        if seconds > self.goal_s:
+            if now - self._last_decrease >= self.goal_s:
+                self.limit = max(self.FLOOR, self.limit * self.DECREASE)
+                self._last_decrease = now
+        elif self.in_flight + cost >= self.limit / 2:  # only a limit in use is known to be safe
+            self.limit = min(self.CEILING, self.limit + self.INCREASE * cost / self.limit)
 
 
 def runner_unavailable() -> Refused:

@@ -5,8 +5,12 @@ per client request spends the runner's CPU on request handling and leaves its ad
 batcher only one or two texts per forward pass (docs/PERFORMANCE.md). The coalescer keeps
 at most ``max_in_flight`` runner calls open; texts that arrive meanwhile wait and leave
 together in the next call, up to ``max_items`` texts. At low load a text leaves at once.
-A call that fails, or takes longer than ``timeout_s``, fails its texts and those waiting
-behind it: they would go to the same runner.
+Requests cancelled while they waited (the client went away) are not sent.
+
+A call that cannot reach the runner (one of ``unreachable``: connection lost, timed out
+after ``timeout_s``) fails its requests and those waiting behind it: they would go to
+the same runner. Any other failure (an error inside a healthy runner, an answer with
+the wrong number of outputs) fails only the requests of that call.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ class Coalescer(Generic[T]):
         max_items: int,
         max_in_flight: int = 2,
         timeout_s: float = 10.0,
+        unreachable: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError),
     ) -> None:
         self._call = call
+        self._unreachable = unreachable
         self._timeout_s = timeout_s
         self._max_items = max_items
         self._max_in_flight = max_in_flight
@@ -55,24 +61,36 @@ class Coalescer(Generic[T]):
             asyncio.get_running_loop().create_task(self._run(batch))
 
     async def _run(self, batch: list[tuple[list[str], asyncio.Future[list[T]]]]) -> None:
+        batch = [(texts, future) for texts, future in batch if not future.done()]  # skip the cancelled
         try:
-            async with asyncio.timeout(self._timeout_s):
-                outputs = await self._call([text for texts, _ in batch for text in texts])
-        except Exception as exc:  # every request of the call, and every one waiting, gets it
-            while self._pending:
-                batch.append(self._pending.popleft())
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-        else:
-            start = 0
-            for texts, future in batch:
-                if not future.done():
-                    future.set_result(outputs[start : start + len(texts)])
-                start += len(texts)
+            if batch:
+                await self._answer(batch)
         finally:
-            for _, future in batch:  # cancelled: nobody is left to answer them
-                if not future.done():
-                    future.cancel()
             self._in_flight -= 1
             self._dispatch()
+
+    async def _answer(self, batch: list[tuple[list[str], asyncio.Future[list[T]]]]) -> None:
+        texts = [text for request, _ in batch for text in request]
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                outputs = await self._call(texts)
+            if len(outputs) != len(texts):
+                raise RuntimeError(f"the runner answered {len(outputs)} outputs for {len(texts)} texts")
+        except self._unreachable as exc:  # every request of the call, and every one waiting
+            while self._pending:
+                batch.append(self._pending.popleft())
+            _fail(batch, exc)
+        except Exception as exc:  # this call's requests only: the runner itself is reachable
+            _fail(batch, exc)
+        else:
+            start = 0
+            for request, future in batch:
+                if not future.done():
+                    future.set_result(outputs[start : start + len(request)])
+                start += len(request)
+
+
+def _fail(batch: list[tuple[list[str], asyncio.Future[T]]], exc: BaseException) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(exc)

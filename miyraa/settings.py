@@ -10,7 +10,7 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,21 +19,32 @@ class Settings(BaseSettings):
 
     # Model
     model_tag: str = Field("miyraa-fingerprint:latest", description="BentoML model store tag")
-    torch_threads: int = Field(2, ge=1, le=64, description="intra-op threads of the runner")
+    model_backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx (served) or torch (development: needs the training dependencies)"
+    )
+    model_precision: Literal["auto", "fp32", "int8"] = Field(
+        "auto", description="ONNX graph; auto: the one the quantization gate chose (models/serving.py)"
+    )
+    model_threads: int = Field(2, ge=1, le=64, description="intra-op threads of the runner's model")
 
     # Adaptive batching
-    runner_max_batch_size: int = Field(32, ge=2, le=256)
-    runner_max_latency_ms: int = Field(2000, ge=100, le=60_000)
+    runner_max_batch_size: int = Field(64, ge=2, le=256)
+    runner_max_latency_ms: int = Field(
+        20_000,
+        ge=100,
+        le=600_000,
+        description="BentoML's per-call budget: a backstop (runners/fingerprint.py)",
+    )
     request_timeout_s: float = Field(30.0, gt=0, le=600)
     ready_probe_timeout_s: float = Field(1.0, gt=0, le=30)
     runner_call_timeout_s: float = Field(
-        10.0, gt=0, le=600, description="a runner call taking longer fails (503) and marks the runner down"
+        25.0, gt=0, le=600, description="a runner call taking longer fails (503) and marks the runner down"
     )
     runner_drain_s: float = Field(
         5.0, ge=0, le=120, description="after SIGTERM, the runner serves until idle, at most this"
     )
-    max_inflight_texts: int = Field(
-        8, ge=1, le=10_000, description="texts in progress per API worker; at it, new requests: 503"
+    admission_goal_ms: float = Field(
+        100.0, gt=0, le=60_000, description="time in service the adaptive admission holds requests to"
     )
 
     # Input limits
@@ -77,6 +88,17 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         return value.lower() if value.lower() in ("json", "text") else value.upper()
+
+    @model_validator(mode="after")
+    def _timeouts_nest(self) -> Settings:
+        """A runner call must fail before the request it serves times out, and BentoML's
+        dispatcher budget must not cut a call the API still waits for."""
+        if not self.runner_max_latency_ms / 1000 <= self.runner_call_timeout_s < self.request_timeout_s:
+            raise ValueError(
+                "need RUNNER_MAX_LATENCY_MS / 1000 <= RUNNER_CALL_TIMEOUT_S < REQUEST_TIMEOUT_S, got "
+                f"{self.runner_max_latency_ms} ms, {self.runner_call_timeout_s} s, {self.request_timeout_s} s"
+            )
+        return self
 
     @field_validator("pii_phone_region")
     @classmethod

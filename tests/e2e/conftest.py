@@ -48,9 +48,6 @@ def server(tmp_path_factory) -> Server:
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
         "CLIENT_HASH_SECRET": "e2e-secret",
-        # The batching test sends 32 requests at once; shedding has its own checks
-        # (tests/integration, make chaos).
-        "MAX_INFLIGHT_TEXTS": "64",
     }
     server = Server(f"http://127.0.0.1:{port}", logs / "stdout.log", logs / "stderr.log")
     with server.stdout.open("wb") as out, server.stderr.open("wb") as err:

@@ -1,4 +1,5 @@
 import json
+import random
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -88,6 +89,42 @@ def test_concurrent_requests_are_batched_by_the_runner(http):
     assert items == 32
     assert passes < 32, "no forward pass carried more than one text"
     assert "bentoml_service_adaptive_batch_size_bucket" in after
+
+
+def test_an_idle_service_serves_big_batches_of_long_texts(http):
+    """64 texts of 2,000-5,000 characters (every one past the token limit), one batch after
+    another on an otherwise idle service: each is within the documented limits, so each
+    succeeds. The batcher's own latency budget counts texts, not tokens; admission and that
+    budget must not refuse such a batch (it once got 503 five times out of eight)."""
+    rng = random.Random(11)
+    words = [
+        "the",
+        "room",
+        "was",
+        "lovely",
+        "but",
+        "the",
+        "service",
+        "was",
+        "slow",
+        "and",
+        "the",
+        "bill",
+        "was",
+        "wrong",
+        "again",
+    ]
+    statuses = []
+    for _ in range(8):
+        texts = []
+        for _ in range(64):
+            size = rng.randint(2000, 5000)
+            text = " ".join(rng.choice(words) for _ in range(size // 4))
+            texts.append(text[:size])
+        r = http.post("/fingerprint/batch", json={"texts": texts, "client_id": "big"}, timeout=60)
+        statuses.append(r.status_code)
+        assert len(r.json().get("results", [])) == (64 if r.status_code == 200 else 0), r.text[:200]
+    assert statuses == [200] * 8
 
 
 def test_metrics_move_with_the_requests(http):

@@ -98,3 +98,62 @@ def test_more_texts_than_max_items_go_in_several_calls_in_order():
     texts = [f"t{i}" for i in range(8)]
     assert asyncio.run(coalescer.submit(texts)) == [t.upper() for t in texts]
     assert [len(call) for call in runner.calls] == [3, 3, 2]
+
+
+def test_an_error_inside_the_runner_fails_only_its_own_call():
+    calls: list[list[str]] = []
+
+    async def predict(texts: list[str]) -> list[str]:
+        calls.append(list(texts))
+        await asyncio.sleep(0.01)
+        if "bad" in texts:
+            raise ValueError("a bug in the model code")
+        return [t.upper() for t in texts]
+
+    coalescer = Coalescer(predict, max_items=1, max_in_flight=1)
+
+    async def run() -> list[object]:
+        return await asyncio.gather(
+            *(coalescer.submit([t]) for t in ("bad", "x", "y")), return_exceptions=True
+        )
+
+    results = asyncio.run(run())
+    assert isinstance(results[0], ValueError)
+    assert results[1:] == [["X"], ["Y"]]
+    assert calls == [["bad"], ["x"], ["y"]]
+
+
+def test_an_answer_with_the_wrong_number_of_outputs_is_an_error_not_someone_elses_result():
+    async def short(texts: list[str]) -> list[str]:
+        await asyncio.sleep(0.01)
+        return [t.upper() for t in texts][:-1]
+
+    coalescer = Coalescer(short, max_items=8, max_in_flight=1)
+
+    async def run() -> list[object]:
+        first = asyncio.ensure_future(coalescer.submit(["a"]))
+        await asyncio.sleep(0)
+        rest = [coalescer.submit([t]) for t in ("b", "c")]
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    results = asyncio.run(run())
+    assert all(isinstance(r, RuntimeError) for r in results), results
+    assert "answered 1 outputs for 2 texts" in str(results[1])
+
+
+def test_requests_cancelled_while_waiting_are_not_sent():
+    runner = SlowRunner()
+    coalescer = Coalescer(runner.predict, max_items=8, max_in_flight=1)
+
+    async def run() -> list[str]:
+        first = asyncio.ensure_future(coalescer.submit(["first"]))
+        await asyncio.sleep(0)  # "first" is in the runner; the next two wait
+        gone = asyncio.ensure_future(coalescer.submit(["gone"]))
+        kept = asyncio.ensure_future(coalescer.submit(["kept"]))
+        await asyncio.sleep(0)
+        gone.cancel()
+        await first
+        return await kept
+
+    assert asyncio.run(run()) == ["KEPT"]
+    assert runner.calls == [["first"], ["kept"]]

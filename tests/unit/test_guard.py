@@ -78,7 +78,8 @@ def test_a_full_service_sheds_fingerprint_requests_at_the_door_without_reading_t
 
     from miyraa.admission import Admission
 
-    admission = Admission(limit=1)
+    admission = Admission(goal_s=0.1)
+    admission.limit = 1
     c = client(shed=lambda: admission.overloaded() if admission.full else None)
     assert c.post("/fingerprint", content=b"x").status_code == 200
     with admission.hold(1):
@@ -93,7 +94,7 @@ def test_a_full_service_sheds_fingerprint_requests_at_the_door_without_reading_t
         assert r.status_code == 503
         assert REGISTRY.get_sample_value("miyraa_shed_total", {"reason": "overload"}) == before + 1
         assert r.headers["retry-after"] == "1"
-        assert r.json()["error"] == "server busy: 1 texts in progress, limit 1; retry after 1 s"
+        assert r.json()["error"] == "server busy: 1 tokens in progress, limit 1; retry after 1 s"
         assert read == []
         assert c.get("/readyz").status_code == 200  # probes are never shed
     assert c.post("/fingerprint", content=b"x").status_code == 200
