@@ -1,12 +1,18 @@
 """Locust profile for Miyraa: the traffic of real apps, one user class per traffic shape.
 
-    make loadtest                                      # starts a service, 16 users, 60 s, checks thresholds
+    make loadtest                         # the chat mix: starts a service, 16 users, 60 s
+    make loadtest MIX=documents           # the documents mix (loadtest/run.py --mix documents)
     make loadtest HOST=http://localhost:3000 USERS=32 SPAWN_RATE=8 RUN_TIME=120s
-    .venv/bin/locust -f loadtest/locustfile.py --host http://localhost:3000 \\
-        --headless --users 16 --spawn-rate 4 --run-time 60s --csv reports/loadtest/locust
+    .venv/bin/locust -f loadtest/locustfile.py --host http://localhost:3000 --headless \\
+        --users 16 --spawn-rate 4 --run-time 60s --csv reports/loadtest/locust ChatUser ReviewUser BatchUser
+    .venv/bin/locust -f loadtest/locustfile.py --host http://localhost:3000 --headless \\
+        --users 16 --spawn-rate 4 --run-time 60s --csv reports/loadtest/locust DocumentsUser
 
-Shapes (weights are the share of users): chat messages (short, most traffic), reviews and
-emails (medium and long), and a backend that sends batches. About 10% of texts carry
+Two mixes (loadtest/texts.py), each a set of user classes (``MIX_USERS`` in
+loadtest/run.py); name the classes on the command line, or Locust runs all of them.
+The chat mix (weights are the share of users): chat messages (short, most traffic),
+reviews and emails (medium and long), and a backend that sends batches. The documents
+mix: 400 distinct texts of 5 to 120 words, one per request. About 10% of texts carry
 personal data (emails, phones, cards, IBANs, handles, URLs), as real messages do. Each
 user has its own client_id, so the per-client rate limit applies per user, not to all.
 """
@@ -16,16 +22,23 @@ from __future__ import annotations
 import random
 import sys
 import uuid
+from functools import cache
 from pathlib import Path
 
 from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # locust imports this file by path
-from loadtest.texts import LONG, MEDIUM, PII, PII_SHARE, SHORT
+from loadtest.texts import LONG, MEDIUM, PII, PII_SHARE, SHORT, documents
 
 
 def text(pool: list[str]) -> str:
     return random.choice(PII) if random.random() < PII_SHARE else random.choice(pool)
+
+
+@cache
+def document_texts() -> list[str]:
+    """The documents mix, made once per Locust process (its PII share is built in)."""
+    return documents()
 
 
 class _MiyraaUser(HttpUser):
@@ -34,8 +47,8 @@ class _MiyraaUser(HttpUser):
     def on_start(self) -> None:
         self.client_id = f"locust-{uuid.uuid4().hex[:8]}"
 
-    def fingerprint(self, pool: list[str]) -> None:
-        self.client.post("/fingerprint", json={"text": text(pool), "client_id": self.client_id})
+    def fingerprint(self, message: str) -> None:
+        self.client.post("/fingerprint", json={"text": message, "client_id": self.client_id})
 
 
 class ChatUser(_MiyraaUser):
@@ -46,7 +59,7 @@ class ChatUser(_MiyraaUser):
 
     @task
     def chat(self) -> None:
-        self.fingerprint(SHORT)
+        self.fingerprint(text(SHORT))
 
 
 class ReviewUser(_MiyraaUser):
@@ -57,11 +70,11 @@ class ReviewUser(_MiyraaUser):
 
     @task(3)
     def medium(self) -> None:
-        self.fingerprint(MEDIUM)
+        self.fingerprint(text(MEDIUM))
 
     @task(1)
     def long(self) -> None:
-        self.fingerprint(LONG)
+        self.fingerprint(text(LONG))
 
 
 class BatchUser(_MiyraaUser):
@@ -78,3 +91,13 @@ class BatchUser(_MiyraaUser):
             json={"texts": texts, "client_id": self.client_id},
             name="/fingerprint/batch",
         )
+
+
+class DocumentsUser(_MiyraaUser):
+    """The documents mix: short messages, longer ones, reviews, support emails and posts."""
+
+    wait_time = between(0.05, 0.3)
+
+    @task
+    def document(self) -> None:
+        self.fingerprint(random.choice(document_texts()))

@@ -1,12 +1,15 @@
 """Run the Locust profile headless, write its reports and a JSON summary, check thresholds.
 
     python loadtest/run.py                        # starts `bentoml serve` on a free port for the run
+    python loadtest/run.py --mix documents        # the documents mix instead of the chat mix
     python loadtest/run.py --host http://localhost:3000 --users 32 --run-time 120s
     python loadtest/run.py --p95-ms 60 --p99-ms 120 --max-error-ratio 0
 
-Writes to --out (default reports/loadtest/): Locust's CSV files (locust_*.csv), its HTML
-report (locust.html) and summary.json: p50, p95, p99 (ms), requests/s, requests, failures
-and error ratio over all requests, per endpoint too, the thresholds and whether each held.
+--mix picks the traffic: the Locust user classes of that mix (``MIX_USERS``), named on
+Locust's command line. Writes to --out (default reports/loadtest/): Locust's CSV files
+(locust_*.csv), its HTML report (locust.html) and summary.json: the mix and its user
+classes, p50, p95, p99 (ms), requests/s, requests, failures and error ratio over all
+requests, per endpoint too, the thresholds and whether each held.
 Exits 1 when a threshold is missed, 2 when the run itself failed.
 """
 
@@ -24,6 +27,8 @@ from loadtest.serving import start_service, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# The user classes of loadtest/locustfile.py that make each mix of loadtest/texts.py.
+MIX_USERS = {"chat": ["ChatUser", "ReviewUser", "BatchUser"], "documents": ["DocumentsUser"]}
 
 
 def summarise(stats_csv: Path) -> dict[str, object]:
@@ -53,6 +58,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--host", help="a running service; default: start one on a free port")
+    parser.add_argument("--mix", choices=sorted(MIX_USERS), default="chat")
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--spawn-rate", type=float, default=4)
     parser.add_argument("--run-time", default="60s")
@@ -74,6 +80,7 @@ def main() -> int:
             "--headless", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
             "--run-time", args.run_time, "--csv", str(args.out / "locust"),
             "--html", str(args.out / "locust.html"), "--only-summary", "--exit-code-on-error", "0",
+            *MIX_USERS[args.mix],
         ]  # fmt: skip
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         if result.returncode != 0:
@@ -88,6 +95,8 @@ def main() -> int:
     held = {name: summary[name] <= limit for name, limit in thresholds.items()}  # type: ignore[operator]
     report = {
         "host": host,
+        "mix": args.mix,
+        "user_classes": MIX_USERS[args.mix],
         "users": args.users,
         "run_time": args.run_time,
         **summary,

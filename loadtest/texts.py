@@ -1,13 +1,19 @@
-"""The texts of the load test and the benchmark: chat messages, reviews and emails, PII.
+"""The texts of the load test and the benchmark, by mix: ``MIXES[name](n, seed)``.
 
-Shared by loadtest/locustfile.py and benchmarks/bench.py so that both measure the same mix.
+- ``chat``: chat messages, reviews and emails drawn from a few fixed texts (``mix``);
+- ``documents``: hundreds of distinct texts, from 5-word messages to 120-word reviews,
+  support emails and posts (``documents``, loadtest/documents.py).
+
+About 10% of the texts of both carry personal data, as real messages do. Shared by
+loadtest/locustfile.py and benchmarks/bench.py so that both measure the same mixes.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
-PII_SHARE = 0.1  # about 10% of real messages carry personal data
+from loadtest.documents import PII_SHARE, documents
 
 SHORT = [
     "omg we got the flat!!!",
@@ -57,3 +63,6 @@ def mix(n: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
     pools = [SHORT] * 6 + [MEDIUM] * 3 + [LONG]
     return [rng.choice(PII) if rng.random() < PII_SHARE else rng.choice(rng.choice(pools)) for _ in range(n)]
+
+
+MIXES: dict[str, Callable[[int, int], list[str]]] = {"chat": mix, "documents": documents}
