@@ -5,16 +5,17 @@
 #   scripts/container.sh run     # docker run it in the foreground on PORT (default 3000)
 #   scripts/container.sh test    # build, run, check, print sizes (make container-test)
 #
-# Dependencies reach the build from a wheelhouse the host prepares (scripts/wheelhouse.py)
-# and serves on 127.0.0.1:$WHEELHOUSE_PORT for the length of the build. With no running
-# Docker engine and no registry (CI, these machines), CI=true or --bootstrap lets the
-# scripts install and start an engine and debootstrap the base image (root only).
+# Dependencies, and the uv binary the build runs, reach the build from a wheelhouse the host
+# prepares (scripts/wheelhouse.py) and serves on 127.0.0.1:$WHEELHOUSE_PORT for the length
+# of the build. With no running Docker engine and no registry (CI, these machines), CI=true
+# or --bootstrap lets the scripts install and start an engine and debootstrap the base image
+# (root only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 IMAGE=${IMAGE:-miyraa:latest}
 PORT=${PORT:-3000}
-WHEELHOUSE_PORT=8765  # fixed: service.py's IMAGE names it
+WHEELHOUSE_PORT=8765  # fixed: service.py's IMAGE and docker/uv.sh name it
 BIN=${BIN:-.venv/bin}
 export BENTOML_DO_NOT_TRACK=True DOCKER_BUILDKIT=0  # the legacy builder: no buildx here
 cmd=${1:-}
@@ -32,15 +33,15 @@ network_args() {
   fi
 }
 
-# torch's shared libraries are stripped for the size budget (scripts/wheelhouse.py);
-# strip comes with binutils, installed here under the same conditions as the engine.
+# The wheels' shared libraries are stripped for the size budget (scripts/wheelhouse.py);
+# strip and readelf come with binutils, installed here under the same conditions as the engine.
 ensure_strip() {
-  command -v strip >/dev/null && return 0
+  command -v strip >/dev/null && command -v readelf >/dev/null && return 0
   if [[ $(id -u) == 0 && ( ${#bootstrap[@]} -gt 0 || ${CI:-} == true ) ]] && command -v apt-get >/dev/null; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends binutils >/dev/null
   else
-    echo "warning: no strip (binutils): torch's libraries stay unstripped, the image about 70 MB larger" >&2
+    echo "warning: no strip (binutils): the wheels' libraries stay unstripped, the image about 30 MB larger" >&2
   fi
 }
 
