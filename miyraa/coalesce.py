@@ -7,10 +7,13 @@ at most ``max_in_flight`` runner calls open; texts that arrive meanwhile wait an
 together in the next call, up to ``max_items`` texts. At low load a text leaves at once.
 Requests cancelled while they waited (the client went away) are not sent.
 
-A call that cannot reach the runner (one of ``unreachable``: connection lost, timed out
-after ``timeout_s``) fails its requests and those waiting behind it: they would go to
-the same runner. Any other failure (an error inside a healthy runner, an answer with
-the wrong number of outputs) fails only the requests of that call.
+A call has ``timeout_s(cost)`` seconds, where ``cost`` sums ``cost_of`` over its texts and
+those of the call ahead of it in the runner: a batch of long texts may take seconds, while
+a dead runner must be noticed within about the time one small call takes. A call that
+cannot reach the runner (one of ``unreachable``: connection lost, timed out) fails its
+requests and those waiting behind it: they would go to the same runner. Any other
+failure (an error inside a healthy runner, an answer with the wrong number of outputs)
+fails only the requests of that call.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ class Coalescer(Generic[T]):
         call: Callable[[list[str]], Awaitable[list[T]]],
         max_items: int,
         max_in_flight: int = 2,
-        timeout_s: float = 10.0,
+        timeout_s: Callable[[int], float] = lambda cost: 10.0,
         unreachable: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError),
+        cost_of: Callable[[str], int] = lambda text: 1,
     ) -> None:
         self._call = call
         self._unreachable = unreachable
         self._timeout_s = timeout_s
+        self._cost_of = cost_of
+        self._cost_in_flight = 0
         self._max_items = max_items
         self._max_in_flight = max_in_flight
         self._pending: deque[tuple[list[str], asyncio.Future[list[T]]]] = deque()
@@ -72,8 +78,7 @@ class Coalescer(Generic[T]):
     async def _answer(self, batch: list[tuple[list[str], asyncio.Future[list[T]]]]) -> None:
         texts = [text for request, _ in batch for text in request]
         try:
-            async with asyncio.timeout(self._timeout_s):
-                outputs = await self._call(texts)
+            outputs = await self._timed_call(texts)
             if len(outputs) != len(texts):
                 raise RuntimeError(f"the runner answered {len(outputs)} outputs for {len(texts)} texts")
         except self._unreachable as exc:  # every request of the call, and every one waiting
@@ -88,6 +93,16 @@ class Coalescer(Generic[T]):
                 if not future.done():
                     future.set_result(outputs[start : start + len(request)])
                 start += len(request)
+
+    async def _timed_call(self, texts: list[str]) -> list[T]:
+        """The runner's answer, within the time the cost in flight (this call's included) allows."""
+        cost = sum(self._cost_of(text) for text in texts)
+        self._cost_in_flight += cost
+        try:
+            async with asyncio.timeout(self._timeout_s(self._cost_in_flight)):
+                return await self._call(texts)
+        finally:
+            self._cost_in_flight -= cost
 
 
 def _fail(batch: list[tuple[list[str], asyncio.Future[T]]], exc: BaseException) -> None:

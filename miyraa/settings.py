@@ -38,7 +38,10 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(30.0, gt=0, le=600)
     ready_probe_timeout_s: float = Field(1.0, gt=0, le=30)
     runner_call_timeout_s: float = Field(
-        25.0, gt=0, le=600, description="a runner call taking longer fails (503) and marks the runner down"
+        25.0,
+        gt=0,
+        le=600,
+        description="cap of a runner call's budget (2 s + 1 ms a token); past it: 503, runner down",
     )
     runner_drain_s: float = Field(
         5.0, ge=0, le=120, description="after SIGTERM, the runner serves until idle, at most this"

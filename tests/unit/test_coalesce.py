@@ -68,7 +68,7 @@ def test_a_call_past_the_timeout_fails_instead_of_hanging():
         await asyncio.sleep(60)
         return texts
 
-    coalescer = Coalescer(hangs, max_items=8, timeout_s=0.05)
+    coalescer = Coalescer(hangs, max_items=8, timeout_s=lambda cost: 0.05)
 
     async def run() -> float:
         started = asyncio.get_running_loop().time()
@@ -157,3 +157,26 @@ def test_requests_cancelled_while_waiting_are_not_sent():
 
     assert asyncio.run(run()) == ["KEPT"]
     assert runner.calls == [["first"], ["kept"]]
+
+
+def test_a_call_gets_the_time_its_cost_and_the_cost_ahead_of_it_allow():
+    budgets: list[int] = []
+
+    async def predict(texts: list[str]) -> list[str]:
+        await asyncio.sleep(0.01)
+        return texts
+
+    def timeout_s(cost: int) -> float:
+        budgets.append(cost)
+        return 5.0
+
+    coalescer = Coalescer(predict, max_items=2, max_in_flight=2, timeout_s=timeout_s, cost_of=len)
+
+    async def run() -> None:
+        first = asyncio.ensure_future(coalescer.submit(["aaaa"]))
+        await asyncio.sleep(0)
+        await asyncio.gather(first, coalescer.submit(["bb"]))
+        await coalescer.submit(["c"])
+
+    asyncio.run(run())
+    assert budgets == [4, 6, 1]  # the second call waits behind the first; the third alone
