@@ -66,9 +66,13 @@ class CostModel:
         return cls.fit(list(CALIBRATION_SHAPES), seconds)
 
 
-def cost_groups(lengths: list[int], cost: CostModel, max_group: int = 64) -> list[list[int]]:
+def cost_groups(
+    lengths: list[int], cost: CostModel, max_group: int = 64, max_tokens: int | None = None
+) -> list[list[int]]:
     """Indices into ``lengths`` in groups of contiguous sorted lengths, minimising the
-    modelled time of all passes; at most ``max_group`` texts a group. Every index once."""
+    modelled time of all passes; at most ``max_group`` texts a group and, when given, at
+    most ``max_tokens`` padded tokens (texts x longest) unless the group is one text: a
+    pass's memory grows with its tokens (and its attention with their square). Every index once."""
     order = sorted(range(len(lengths)), key=lengths.__getitem__)
     sorted_lengths = np.array([lengths[i] for i in order], dtype=np.float64)
     n = len(order)
@@ -77,6 +81,9 @@ def cost_groups(lengths: list[int], cost: CostModel, max_group: int = 64) -> lis
     for j in range(1, n + 1):
         starts = np.arange(max(0, j - max_group), j)
         totals = best[starts] + cost.seconds(j - starts, sorted_lengths[j - 1])
+        if max_tokens is not None:
+            too_big = ((j - starts) * sorted_lengths[j - 1] > max_tokens) & (j - starts > 1)
+            totals[too_big] = np.inf
         k = int(np.argmin(totals))
         best[j], cut[j] = totals[k], starts[k]
     groups: list[list[int]] = []

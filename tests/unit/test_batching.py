@@ -81,3 +81,13 @@ def test_padded_right_pads_with_zero_and_masks_real_tokens():
     assert ids.tolist() == [[101, 7, 102], [101, 102, 0]]
     assert mask.tolist() == [[1, 1, 1], [1, 1, 0]]
     assert ids.dtype == mask.dtype == np.int64
+
+
+def test_a_token_cap_splits_long_texts_and_lets_a_lone_text_through():
+    lengths = [256] * 40 + [5000]  # 5000: more than the cap, alone
+    groups = cost_groups(lengths, CostModel(fixed_s=1.0, per_token_s=1e-9), max_group=64, max_tokens=4096)
+    assert sorted(i for g in groups for i in g) == list(range(41))
+    for g in groups:
+        assert len(g) == 1 or len(g) * max(lengths[i] for i in g) <= 4096
+    assert len(groups) == 4  # as few passes as the cap allows: 40 texts in 3, the long one alone
+    assert [40] in groups
