@@ -9,7 +9,7 @@ An ASGI middleware:
 - the fingerprint APIs take JSON only: another Content-Type gets 415 (BentoML answered
   some, such as multipart without a boundary, with a 500);
 - with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404;
-- while ``shed()`` returns a refusal (the service is at its in-flight bound,
+- while ``shed()`` returns a refusal (the service is at its admission limit,
   miyraa/admission.py), a fingerprint request gets it (503, Retry-After) before its body
   is read or validated;
 - a body that has not fully arrived BODY_TIMEOUT_S after its headers gets 408, so a
