@@ -56,6 +56,9 @@ RUNNER_UNREACHABLE = (aiohttp.ClientError, ConnectionError, TimeoutError)
 # token (0.12 ms), room for a machine whose cores are shared (service._call_timeout_s).
 CALL_BASE_S = 2.0
 CALL_S_PER_TOKEN = 0.001
+# BentoML's dispatcher fits its timing on its first 11 calls (service._calibrate_batcher).
+BATCHER_TRAINING_CALLS = 12
+CALIBRATION_TEXT = "calibrating the batcher"
 
 # The container image (`make container`, docs/DEPLOYMENT.md): our minimal bookworm base
 # (scripts/base-image.sh) and the runtime's pinned, slimmed wheels (ONNX Runtime, no torch)
@@ -107,6 +110,8 @@ class Miyraa:
         self.runner_health = RunnerHealth(self.model_loaded)
         self.started = time.monotonic()
         self._model_info: ModelInfo | None = None
+        self._calibration = asyncio.Lock()
+        self._calibrated = False  # the batcher of the runner process now serving
 
     @functools.cached_property
     def coalescer(self) -> Coalescer[ModelOutput]:
@@ -132,16 +137,31 @@ class Miyraa:
         return await self.model_loaded()
 
     async def model_loaded(self) -> bool:
-        """True once the runner answers its readiness probe within READY_PROBE_TIMEOUT_S."""
+        """True once the runner answers its readiness probe within READY_PROBE_TIMEOUT_S and
+        its batcher is calibrated (``_calibrate_batcher``)."""
         is_ready = getattr(self.runner, "is_ready", None)
         if is_ready is None:  # the runner lives in this process (tests): loaded by construction
             return True
         timeout = self.settings.ready_probe_timeout_s
         try:
-            return bool(await asyncio.wait_for(is_ready(timeout=max(1, round(timeout))), timeout))
-        except (*RUNNER_UNREACHABLE, OSError) as exc:
+            ready = bool(await asyncio.wait_for(is_ready(timeout=max(1, round(timeout))), timeout))
+            return ready and await self._calibrate_batcher()
+        except (*RUNNER_UNREACHABLE, OSError, BentoMLException) as exc:
             logger.info("runner not ready: %s", type(exc).__name__)
             return False
+
+    async def _calibrate_batcher(self) -> bool:
+        """Send the runner's batcher the small calls it learns its timing from, once per runner
+        process, before any request does. BentoML's dispatcher fits its cost model on its
+        first calls and meanwhile holds a lone call for a partner for a time it derives from
+        that fit; fitted on large calls (64 long texts), it held single texts for seconds on
+        an idle service (runner call budget exceeded: 503s; tests/container)."""
+        async with self._calibration:
+            if not self._calibrated:
+                for _ in range(BATCHER_TRAINING_CALLS):
+                    await self.runner.predict([CALIBRATION_TEXT])
+                self._calibrated = True
+        return True
 
     @bentoml.api(route="/fingerprint")
     async def fingerprint(self, request: FingerprintRequest, /, ctx: bentoml.Context) -> Fingerprint:
@@ -211,6 +231,7 @@ class Miyraa:
                 self._model_info = ModelInfo(**await self.runner.model_info())
         except RUNNER_UNREACHABLE as exc:
             logger.warning("runner unavailable: %s", type(exc).__name__)
+            self._calibrated = False  # a runner process started after this one has a new batcher
             self.runner_health.failed()
             raise runner_unavailable() from exc
         except BentoMLException as exc:

@@ -91,7 +91,7 @@ def test_concurrent_requests_are_batched_by_the_runner(http):
     assert "bentoml_service_adaptive_batch_size_bucket" in after
 
 
-def test_an_idle_service_serves_big_batches_of_long_texts(http):
+def test_an_idle_service_serves_big_batches_of_long_texts_then_single_ones(http):
     """64 texts of 2,000-5,000 characters (every one past the token limit), one batch after
     another on an otherwise idle service: each is within the documented limits, so each
     succeeds. The batcher's own latency budget counts texts, not tokens; admission and that
@@ -125,6 +125,10 @@ def test_an_idle_service_serves_big_batches_of_long_texts(http):
         statuses.append(r.status_code)
         assert len(r.json().get("results", [])) == (64 if r.status_code == 200 else 0), r.text[:200]
     assert statuses == [200] * 8
+    # and the single texts after them, one by one, are served too (the runner's batcher once
+    # learnt its timing from such batches and then held lone texts for seconds: 503s)
+    singles = [http.post("/fingerprint", json={"text": f"hello {i}", "client_id": "big"}) for i in range(8)]
+    assert [r.status_code for r in singles] == [200] * 8
 
 
 def test_metrics_move_with_the_requests(http):
