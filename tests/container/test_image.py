@@ -29,7 +29,10 @@ from loadtest.serving import free_port
 IMAGE = os.environ.get("MIYRAA_IMAGE", "miyraa:latest")
 READY_LIMIT_S = 60  # a hang guard only; the start time (target 3 s) is printed and kept in docs/DEPLOYMENT.md
 MAX_IMAGE_BYTES = 450_000_000
-MAX_RESIDENT_BYTES = 450_000_000  # all the container's processes, summed (as benchmarks/bench.py counts)
+# All the container's processes, summed (as benchmarks/bench.py counts), after the costliest
+# requests: a bound against runaway growth (ONNX Runtime's arena once kept 1.7 GB after such
+# batches), not the 450 MB target, which `make bench` judges and reports (docs/PERFORMANCE.md).
+MAX_RESIDENT_BYTES = 650_000_000
 EMAIL = "jane.roe@example.org"
 
 
@@ -222,7 +225,8 @@ def test_resident_memory_after_a_load(container):
     stats = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", container.name).stdout.strip()
     print(
         f"\nresident memory after a load, summed over the container's processes: RSS {rss / 1e6:.0f} MB "
-        f"(target 450 MB), PSS {pss / 1e6:.0f} MB, peak RSS {peak / 1e6:.0f} MB; docker stats {stats}"
+        f"(bound {MAX_RESIDENT_BYTES / 1e6:.0f} MB; target 450 MB, judged by make bench), "
+        f"PSS {pss / 1e6:.0f} MB, peak RSS {peak / 1e6:.0f} MB; docker stats {stats}"
     )
     assert rss <= MAX_RESIDENT_BYTES
 
