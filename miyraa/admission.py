@@ -9,11 +9,13 @@ cuts the limit by ``DECREASE`` (multiplicative decrease, at most once per goal).
 load the limit settles where requests spend about the goal in service: batches grow as
 far as the goal allows, and the excess is refused at once with 503 and ``Retry-After``
 instead of joining a queue that would only end in timeouts. An idle worker admits any
-valid request whatever its cost (a batch of 64 long texts, say); a request bigger than
-a quarter of the limit does not steer it, since its own run time says nothing about
-queueing. When the limit is reached, the guard (miyraa/guard.py) sheds new requests
-before their body is read or validated: shedding must cost far less CPU than serving,
-or a burst starves the runner of the cores it shares with the API worker.
+valid request whatever its cost (a batch of 64 long texts, say). Only requests of at
+most ``STEERING_TOKENS`` steer the limit: a big request's time is mostly its own run,
+which says nothing about queueing (steered by batches of 16 texts, the limit fell to its
+floor at a third of the service's capacity and shed 3% of a Locust run). When the
+limit is reached, the guard (miyraa/guard.py) sheds new requests before their body is
+read or validated: shedding must cost far less CPU than serving, or a burst starves the
+runner of the cores it shares with the API worker.
 
 Runner health. After a runner call fails (worker killed, connection lost, timed out), the
 API refuses at once (503, Retry-After) until the runner answers its readiness probe again,
@@ -73,7 +75,8 @@ def estimate_tokens(text: str) -> int:
 class Admission:
     """The AIMD bound on estimated tokens in progress (module docstring)."""
 
-    INITIAL = 4096  # about 40 chat lines or 16 long emails in progress
+    INITIAL = 4096  # about 400 chat lines or 16 long emails in progress
+    STEERING_TOKENS = 64  # a text of about 220 characters
     FLOOR = 512
     CEILING = 1 << 20
     INCREASE = 64  # tokens added per limit's worth of tokens served within the goal
@@ -116,7 +119,7 @@ class Admission:
 
     def observe(self, seconds: float, cost: int) -> None:
         """Adapt the limit to one served request of ``cost`` tokens that took ``seconds``."""
-        if cost > self.limit / 4:
+        if cost > self.STEERING_TOKENS:
             return
         now = self._clock()
         if seconds > self.goal_s:

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         5.0, ge=0, le=120, description="after SIGTERM, the runner serves until idle, at most this"
     )
     admission_goal_ms: float = Field(
-        100.0, gt=0, le=60_000, description="time in service the adaptive admission holds requests to"
+        250.0, gt=0, le=60_000, description="time in service the adaptive admission holds requests to"
     )
 
     # Input limits

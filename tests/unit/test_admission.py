@@ -69,14 +69,16 @@ def test_fast_answers_raise_a_limit_in_use_and_leave_an_idle_one():
     admission.observe(0.01, 100)  # nothing else in flight: the limit is not in use
     assert admission.limit == Admission.INITIAL
     admission.in_flight = Admission.INITIAL // 2
-    admission.observe(0.01, 512)
-    assert admission.limit == Admission.INITIAL + Admission.INCREASE * 512 / Admission.INITIAL
+    admission.observe(0.01, 64)
+    assert admission.limit == Admission.INITIAL + Admission.INCREASE * 64 / Admission.INITIAL
 
 
 def test_a_big_request_does_not_steer_the_limit():
     admission = Admission(goal_s=0.1)
-    admission.observe(5.0, Admission.INITIAL // 4 + 1)  # slow because it is big, not queued
+    admission.observe(5.0, Admission.STEERING_TOKENS + 1)  # slow because it is big, not queued
     assert admission.limit == Admission.INITIAL
+    admission.observe(5.0, Admission.STEERING_TOKENS)
+    assert admission.limit == Admission.INITIAL * Admission.DECREASE
 
 
 def test_token_estimates_grow_with_length_up_to_the_model_limit():
