@@ -116,8 +116,8 @@ class Encoder:
     """Tokenizer + backbone: texts in, pooled multi-layer features out."""
 
     def __init__(self, backbone_dir: Path, max_seq_length: int, pooling_layers: tuple[int, ...]) -> None:
-        # The concrete classes, not the Auto* ones: MiniLM is a BERT, and the container
-        # ships only the BERT family of transformers (scripts/wheelhouse.py).
+        # The concrete classes, not the Auto* ones: MiniLM is a BERT. Training and export
+        # only: the service runs the exported graph (models/onnx_model.py), without torch.
         from transformers import BertModel, BertTokenizer
         from transformers.utils import logging as transformers_logging
 
