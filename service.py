@@ -156,7 +156,7 @@ class Miyraa:
         first calls and meanwhile holds a lone call for a partner for a time it derives from
         that fit; fitted on large calls (64 long texts), it held single texts for seconds on
         an idle service (runner call budget exceeded: 503s; tests/container)."""
-        async with self._calibration:
+        async with self._calibration, asyncio.timeout(CALL_BASE_S):  # a stuck runner: not ready
             if not self._calibrated:
                 for _ in range(BATCHER_TRAINING_CALLS):
                     await self.runner.predict([CALIBRATION_TEXT])
