@@ -35,7 +35,9 @@ PRECISIONS = ("auto", *GRAPHS)
 
 class ServedModel(Protocol):
     name: str
-    grouping: str  # "cost" (length-aware, the default) or "arrival"
+    # ONNX: "cost" (length-aware, the default) or "arrival", settable; torch: "token-budget",
+    # its encoder's own length groups (models/network.py), fixed.
+    grouping: str
 
     def predict(self, texts: list[str]) -> dict[str, NDArray[np.float32]]: ...
 
@@ -76,7 +78,7 @@ class TorchModel:
 
         torch.set_num_threads(threads)
         self.name = "torch-fp32"
-        self.grouping = "cost"
+        self.grouping = "token-budget"
         with tempfile.TemporaryDirectory() as folder:
             write_model_dir(Path(folder))
             self.model = FingerprintModel(Path(folder))
