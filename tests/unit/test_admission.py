@@ -4,14 +4,7 @@ with 503 + Retry-After, always release; the limit follows the latency goal."""
 import pytest
 
 from miyraa.admission import Admission, Refused, RunnerHealth, estimate_tokens, runner_unavailable
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import Clock
 
 
 def test_admits_while_there_is_room_and_refuses_past_the_limit():

@@ -1,18 +1,11 @@
 import pytest
 
 from miyraa.ratelimit import RateLimiter, client_hash
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import Clock
 
 
 def test_allows_limit_requests_then_refuses_with_retry_after():
-    clock = Clock()
+    clock = Clock(1000.0)
     limiter = RateLimiter(limit=3, window_s=10, max_clients=100, clock=clock)
     decisions = [limiter.hit("a") for _ in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
@@ -28,7 +21,7 @@ def test_allows_limit_requests_then_refuses_with_retry_after():
 
 
 def test_a_new_window_starts_after_the_window_length():
-    clock = Clock()
+    clock = Clock(1000.0)
     limiter = RateLimiter(limit=1, window_s=10, max_clients=100, clock=clock)
     assert limiter.hit("a").allowed
     assert not limiter.hit("a").allowed
@@ -37,21 +30,21 @@ def test_a_new_window_starts_after_the_window_length():
 
 
 def test_clients_are_counted_separately():
-    limiter = RateLimiter(limit=1, window_s=10, max_clients=100, clock=Clock())
+    limiter = RateLimiter(limit=1, window_s=10, max_clients=100, clock=Clock(1000.0))
     assert limiter.hit("a").allowed
     assert limiter.hit("b").allowed
     assert not limiter.hit("a").allowed
 
 
 def test_memory_stays_bounded_whatever_the_number_of_clients():
-    limiter = RateLimiter(limit=5, window_s=60, max_clients=1000, clock=Clock())
+    limiter = RateLimiter(limit=5, window_s=60, max_clients=1000, clock=Clock(1000.0))
     for i in range(50_000):
         limiter.hit(f"client-{i}")
     assert len(limiter) == 1000
 
 
 def test_the_least_recently_seen_client_is_forgotten_first():
-    limiter = RateLimiter(limit=1, window_s=60, max_clients=2, clock=Clock())
+    limiter = RateLimiter(limit=1, window_s=60, max_clients=2, clock=Clock(1000.0))
     limiter.hit("old")
     limiter.hit("busy")
     limiter.hit("busy")  # refused, but refreshes "busy"
