@@ -145,12 +145,14 @@ class Miyraa:
         timeout = self.settings.ready_probe_timeout_s
         try:
             ready = bool(await asyncio.wait_for(is_ready(timeout=max(1, round(timeout))), timeout))
-            return ready and await self._calibrate_batcher()
+            if ready:
+                await self._calibrate_batcher()
+            return ready
         except (*RUNNER_UNREACHABLE, OSError, BentoMLException) as exc:
             logger.info("runner not ready: %s", type(exc).__name__)
             return False
 
-    async def _calibrate_batcher(self) -> bool:
+    async def _calibrate_batcher(self) -> None:
         """Send the runner's batcher the small calls it learns its timing from, once per runner
         process, before any request does. BentoML's dispatcher fits its cost model on its
         first calls and meanwhile holds a lone call for a partner for a time it derives from
@@ -161,7 +163,6 @@ class Miyraa:
                 for _ in range(BATCHER_TRAINING_CALLS):
                     await self.runner.predict([CALIBRATION_TEXT])
                 self._calibrated = True
-        return True
 
     @bentoml.api(route="/fingerprint")
     async def fingerprint(self, request: FingerprintRequest, /, ctx: bentoml.Context) -> Fingerprint:
