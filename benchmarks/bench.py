@@ -33,7 +33,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict
 
 import numpy as np
 import psutil
@@ -45,6 +45,9 @@ from benchmarks.report import judge, markdown, write_doc  # noqa: E402
 from loadtest.drive import closed_loop, open_loop, rss_mb  # noqa: E402
 from loadtest.serving import free_port, start, start_service, stop  # noqa: E402
 from loadtest.texts import MIXES  # noqa: E402
+
+if TYPE_CHECKING:
+    from models.serving import ServedModel
 
 STARTED = time.perf_counter()
 CLIENTS = (8, 32)  # closed loops; the largest is saturation
@@ -71,7 +74,9 @@ def say(message: str) -> None:
     print(f"bench, {time.perf_counter() - STARTED:.0f} s: {message}", file=sys.stderr, flush=True)
 
 
-def ceiling(model: Any, texts: list[str], batch_sizes: tuple[int, ...]) -> dict[str, dict[int, float]]:
+def ceiling(
+    model: ServedModel, texts: list[str], batch_sizes: tuple[int, ...]
+) -> dict[str, dict[int, float]]:
     """Items/s of ``model.predict`` over ``texts`` in batches of each size, by grouping."""
     one_pass(model, texts, 16)  # warm up: every shape the runtime will see, once
     rates: dict[str, dict[int, float]] = {}
@@ -81,7 +86,7 @@ def ceiling(model: Any, texts: list[str], batch_sizes: tuple[int, ...]) -> dict[
     return rates
 
 
-def one_pass(model: Any, texts: list[str], size: int) -> float:
+def one_pass(model: ServedModel, texts: list[str], size: int) -> float:
     """Seconds to predict ``texts`` in consecutive batches of ``size``."""
     started = time.perf_counter()
     for i in range(0, len(texts), size):
@@ -94,7 +99,15 @@ def best(rates: dict[int, float]) -> dict[str, float]:
     return {"batch": size, "items_per_s": rates[size]}
 
 
-def model_options() -> dict[str, Any]:
+class ModelOptions(TypedDict):
+    """The keyword arguments of models.serving.load_model, as the runner passes them."""
+
+    backend: str
+    precision: str
+    threads: int
+
+
+def model_options() -> ModelOptions:
     """How the service's runner loads the model: the same settings, the same environment."""
     from miyraa.settings import Settings
 
@@ -209,7 +222,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="seconds-long phases, no targets, no doc")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.json")
     args = parser.parse_args()
-    sizes = BATCH_SIZES
+    sizes: tuple[int, ...] = BATCH_SIZES
     if args.smoke:
         args.duration, args.texts, sizes = 2.0, 64, (1, 16)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,8 @@ from pathlib import Path
 from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # locust imports this file by path
-from loadtest.texts import LONG, MEDIUM, PII, PII_SHARE, SHORT, documents
+from loadtest.documents import PII_SHARE, documents
+from loadtest.texts import LONG, MEDIUM, PII, SHORT
 
 
 def text(pool: list[str]) -> str:

@@ -18,9 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+# Texts or tokens: one number, or one per candidate pass.
+Counts = NDArray[np.integer[Any]] | NDArray[np.floating[Any]] | float
 
 # Shapes timed to fit a backend's cost model: (texts, tokens) per pass.
 CALIBRATION_SHAPES = ((1, 8), (1, 64), (1, 256), (4, 32), (8, 16), (8, 128), (16, 48))
@@ -34,7 +38,7 @@ class CostModel:
     per_token_s: float
     per_token2_s: float = 0.0
 
-    def seconds(self, n: NDArray[np.float64] | float, t: NDArray[np.float64] | float) -> NDArray[np.float64]:
+    def seconds(self, n: Counts, t: Counts) -> NDArray[np.float64]:
         return np.asarray(self.fixed_s + self.per_token_s * n * t + self.per_token2_s * n * t * t)
 
     @classmethod

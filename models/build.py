@@ -92,7 +92,7 @@ def build(weights_dir: Path = WEIGHTS_DIR) -> bentoml.Model:
         metadata=metadata,
     ) as model:
         record = write_served_dir(Path(model.path), weights_dir)
-        model.info.metadata.update(record)  # type: ignore[union-attr]
+        model.info.metadata.update(record)
     return model
 
 

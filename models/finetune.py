@@ -96,12 +96,16 @@ def finetune(encoder: Encoder, data: Labelled, config: FinetuneConfig) -> dict[s
             hidden = model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
             pooled = mean_pool(hidden.last_hidden_state, tokens["attention_mask"])
             ones = torch.ones(len(batch))
+            # A tensor start (not sum's int 0) keeps the total a tensor; 0 + x is x exactly.
             loss = sum(
-                head_loss(name, head(pooled), y[name][batch], ones, pos_weight)
-                for name, head in heads.items()
+                (
+                    head_loss(name, head(pooled), y[name][batch], ones, pos_weight)
+                    for name, head in heads.items()
+                ),
+                torch.zeros(()),
             )
             optimiser.zero_grad()
-            loss.backward()  # type: ignore[union-attr]
+            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
             optimiser.step()
             if step % 200 == 0:
                 logger.info(

@@ -59,6 +59,10 @@ class HeadsConfig:
 class MultiTaskHeads(nn.Module):
     """Standardised features, then one linear layer per task."""
 
+    # Buffers (register_buffer): declared so that they read as tensors, not as Module attributes.
+    feature_mean: torch.Tensor
+    feature_std: torch.Tensor
+
     def __init__(self, config: HeadsConfig) -> None:
         super().__init__()
         self.config = config
@@ -121,9 +125,10 @@ class Encoder:
         from transformers import BertModel, BertTokenizer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # transformers leaves it unannotated
         self.tokenizer = BertTokenizer.from_pretrained(backbone_dir)
-        self.model = BertModel.from_pretrained(backbone_dir).eval()
+        # PreTrainedModel.eval overrides torch's typed eval without annotations.
+        self.model = BertModel.from_pretrained(backbone_dir).eval()  # type: ignore[no-untyped-call]
         self.max_seq_length = max_seq_length
         self.pooling_layers = pooling_layers
 

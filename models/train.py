@@ -121,6 +121,7 @@ def fit_heads(
     pos_weight = safety_pos_weight(y["safety"], config.pos_weight_cap)
     for name, l2 in config.l2:
         layer = heads.heads[name]
+        assert isinstance(layer, nn.Linear)  # every head is one linear layer (MultiTaskHeads)
         rows = weight.get(name, torch.ones(len(x)))
         optimiser = torch.optim.LBFGS(
             layer.parameters(), lr=1, max_iter=config.max_iter, history_size=20, line_search_fn="strong_wolfe"
@@ -130,18 +131,18 @@ def fit_heads(
         penalty = torch.as_tensor(l2, dtype=torch.float32).reshape(-1, 1)
 
         def closure(
-            layer: nn.Module = layer,
+            layer: nn.Linear = layer,
             name: str = name,
             rows: torch.Tensor = rows,
-            penalty: Any = penalty,
-            opt: Any = optimiser,
-        ) -> Any:
+            penalty: torch.Tensor = penalty,
+            opt: torch.optim.LBFGS = optimiser,
+        ) -> torch.Tensor:
             opt.zero_grad()
             loss = head_loss(name, layer(z), y[name], rows, pos_weight) + (penalty * layer.weight**2).sum()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
             return loss
 
-        optimiser.step(closure)
+        optimiser.step(closure)  # type: ignore[no-untyped-call]  # torch leaves LBFGS.step unannotated
     return heads.eval()
 
 

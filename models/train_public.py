@@ -154,7 +154,8 @@ def cached_features(encoder: Encoder, texts: list[str], weights_key: str, cached
     if path.exists():
         if "embed" not in cached:
             cached.append("embed")
-        return torch.load(path)
+        features: torch.Tensor = torch.load(path)  # written below by torch.save
+        return features
     features = embed_texts(encoder, texts)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(features, path)

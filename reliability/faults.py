@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,9 @@ async def watch_readyz(url: str, seconds: float) -> list[tuple[float, int]]:
     return seen
 
 
-async def load_with_fault(url: str, fault: Any, seconds: float) -> tuple[Run, list[tuple[float, int]]]:
+async def load_with_fault(
+    url: str, fault: Callable[[], None], seconds: float
+) -> tuple[Run, list[tuple[float, int]]]:
     """Closed-loop load for ``seconds``; ``fault()`` at FAULT_AT_S; /readyz watched throughout."""
 
     async def inject() -> None:
@@ -86,7 +89,12 @@ async def load_with_fault(url: str, fault: Any, seconds: float) -> tuple[Run, li
 def exit_clock(process: subprocess.Popen[bytes]) -> list[float]:
     """Filled with the time the process exits (a thread waits for it)."""
     exited: list[float] = []
-    threading.Thread(target=lambda: (process.wait(), exited.append(time.perf_counter())), daemon=True).start()
+
+    def wait() -> None:
+        process.wait()
+        exited.append(time.perf_counter())
+
+    threading.Thread(target=wait, daemon=True).start()
     return exited
 
 
@@ -257,7 +265,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "faults.json")
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    scenarios = {
+    scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "kill": lambda: kill_runner(args.out.parent, containerized=False),
         "kill-container": lambda: kill_runner(args.out.parent, containerized=True),
         "sigterm": lambda: sigterm(args.out.parent),
