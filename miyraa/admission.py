@@ -31,6 +31,7 @@ records itself (request log field, counter) wherever it is answered: by the API
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ from dataclasses import dataclass, field
 
 from miyraa.metrics import RATE_LIMITED, SHED
 from miyraa.observe import request_fields
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -157,5 +160,12 @@ class RunnerHealth:
             self._recovering = asyncio.get_running_loop().create_task(self._until_ready())
 
     async def _until_ready(self) -> None:
-        while not await self._probe():
+        """Probe until ready. A probe that raises counts as "not ready": if this task died,
+        ``down`` would turn False and traffic would resume before the runner is back."""
+        while True:
+            try:
+                if await self._probe():
+                    return
+            except Exception:
+                logger.exception("runner readiness probe failed")
             await asyncio.sleep(self._every_s)

@@ -13,7 +13,8 @@ a dead runner must be noticed within about the time one small call takes. A call
 cannot reach the runner (one of ``unreachable``: connection lost, timed out) fails its
 requests and those waiting behind it: they would go to the same runner. Any other
 failure (an error inside a healthy runner, an answer with the wrong number of outputs)
-fails only the requests of that call.
+is a bug that one request's texts may have set off: each request of that call is sent
+again on its own, one after another, so only the request that fails alone fails.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+
+class RunnerAnswerError(RuntimeError):
+    """The runner answered, but not one output per text."""
 
 
 class Coalescer(Generic[T]):
@@ -80,13 +85,18 @@ class Coalescer(Generic[T]):
         try:
             outputs = await self._timed_call(texts)
             if len(outputs) != len(texts):
-                raise RuntimeError(f"the runner answered {len(outputs)} outputs for {len(texts)} texts")
+                raise RunnerAnswerError(f"the runner answered {len(outputs)} outputs for {len(texts)} texts")
         except self._unreachable as exc:  # every request of the call, and every one waiting
             while self._pending:
                 batch.append(self._pending.popleft())
             _fail(batch, exc)
-        except Exception as exc:  # this call's requests only: the runner itself is reachable
-            _fail(batch, exc)
+        except Exception as exc:  # a bug: find the request that sets it off
+            if len(batch) == 1:
+                _fail(batch, exc)
+                return
+            for entry in batch:
+                if not entry[1].done():
+                    await self._answer([entry])
         else:
             start = 0
             for request, future in batch:

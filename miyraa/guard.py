@@ -3,9 +3,13 @@
 An ASGI middleware:
 - a request body over MAX_BODY_BYTES gets 413 without being read whole: at once when
   Content-Length says so, else as soon as the streamed body passes the cap;
-- with API_KEYS set, the fingerprint APIs need ``Authorization: Bearer <key>`` or
-  ``X-API-Key: <key>`` (compared in constant time), else 401; /metrics needs
-  METRICS_API_KEY when that is set. Probes (/livez, /readyz, /health) stay open;
+- with API_KEYS set, the APIs (every route in ``api_paths``, derived from the service's
+  APIs: a new API is protected without a change here) need ``Authorization: Bearer <key>``
+  or ``X-API-Key: <key>`` (compared in constant time), else 401; /metrics needs
+  METRICS_API_KEY when that is set. Probes (/livez, /readyz, /health) and the docs stay
+  open. CORS preflights never get here: CORS is the outermost middleware (service.py);
+- the caller's rate-limit key goes into the request's fields: the keyed hash of its API
+  key when keys are set, else of its address (``caller_hash``); never a caller-chosen id;
 - the fingerprint APIs take JSON only: another Content-Type gets 415 (BentoML answered
   some, such as multipart without a boundary, with a 500);
 - with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404;
@@ -26,8 +30,9 @@ from collections.abc import Callable
 from typing import Any
 
 from miyraa.admission import Refused
+from miyraa.observe import request_fields
+from miyraa.ratelimit import client_hash
 
-PROTECTED = ("/fingerprint", "/fingerprint/batch")
 Scope = dict[str, Any]
 
 
@@ -67,6 +72,8 @@ class GuardMiddleware:
     def __init__(
         self,
         app: Any,
+        api_paths: tuple[str, ...],
+        hash_key: bytes,
         max_body_bytes: int,
         api_keys: list[str],
         metrics_key: str,
@@ -75,6 +82,8 @@ class GuardMiddleware:
         shed: Callable[[], Refused | None] = lambda: None,
     ) -> None:
         self.app = app
+        self.api_paths = api_paths
+        self.hash_key = hash_key
         self.docs_ui = docs_ui
         self.max_body_bytes = max_body_bytes
         self.api_keys = api_keys
@@ -92,11 +101,19 @@ class GuardMiddleware:
         if not self.docs_ui and (path == "/" or path.startswith("/static_content/")):
             await _reply(send, 404, "the API documentation UI is turned off (DOCS_UI=false)")
             return
-        if path in PROTECTED and self.api_keys and not _key_ok(_presented_key(headers), self.api_keys):
-            await _reply(
-                send, 401, "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)", challenge
-            )
-            return
+        api = path in self.api_paths
+        if api and self.api_keys:
+            if not _key_ok(key := _presented_key(headers), self.api_keys):
+                await _reply(
+                    send,
+                    401,
+                    "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)",
+                    challenge,
+                )
+                return
+            request_fields()["caller_hash"] = client_hash(self.hash_key, f"key:{key}")
+        elif api and (client := scope.get("client")):
+            request_fields()["caller_hash"] = client_hash(self.hash_key, f"address:{client[0]}")
         if (
             path == "/metrics"
             and self.metrics_key
@@ -105,14 +122,14 @@ class GuardMiddleware:
             await _reply(send, 401, "missing or invalid key for /metrics", challenge)
             return
         media = headers.get(b"content-type", b"application/json").split(b";")[0].strip().lower()
-        if path in PROTECTED and media != b"application/json":
+        if api and media != b"application/json":
             await _reply(send, 415, "Content-Type must be application/json")
             return
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")
             return
-        if path in PROTECTED and (refused := self.shed()) is not None:
+        if api and (refused := self.shed()) is not None:
             refused.record()
             extra = [(name.lower().encode(), value.encode()) for name, value in refused.headers.items()]
             await _reply(send, refused.status, refused.message, extra)

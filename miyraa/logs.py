@@ -20,7 +20,7 @@ import sys
 from pydantic import ValidationError
 from pythonjsonlogger.json import JsonFormatter
 
-from miyraa.metrics import route_label
+from miyraa.edge import STATIC_PREFIX
 from miyraa.ratelimit import client_hash
 from miyraa.schemas import BatchRequest, FingerprintRequest
 from miyraa.settings import Settings
@@ -39,6 +39,7 @@ OWNED_LOGGERS = (
     "circus",
 )
 _ACCESS_FIELDS = re.compile(r"(\w+)=([^,]*)")
+_ROUTE_SHAPE = re.compile(r"/(?:[a-z_]+(?:[/.][a-z_]+)*)?")  # /fingerprint/batch, /docs.json, /
 
 
 class PrivacyFilter(logging.Filter):
@@ -61,7 +62,7 @@ class PrivacyFilter(logging.Filter):
         host = str(address).rsplit(":", 1)[0]
         record.client_hash = client_hash(self._hash_key, host) if host != "_" else None
         record.method = fields.get("method")
-        record.path = route_label(fields.get("path"))
+        record.path = _route(fields.get("path"))
         record.status = int(fields["status"]) if fields.get("status", "").isdigit() else None
         record.duration_ms = round(latency_ms, 3) if isinstance(latency_ms, int | float) else None
         record.msg, record.args = "access", ()
@@ -75,6 +76,15 @@ class PrivacyFilter(logging.Filter):
         record.msg, record.args = "invalid request: %s", ("; ".join(problems),)
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
+
+
+def _route(path: str | None) -> str:
+    """A path as logs may show it. Only routes and the docs UI's files reach the access log
+    (miyraa/edge.py); a file's name is the client's choice and may hold PII, and so may
+    anything unlike a route (kept out here too, should a path get past the edge)."""
+    if path and path.startswith(STATIC_PREFIX):
+        return STATIC_PREFIX + "*"
+    return path if path and _ROUTE_SHAPE.fullmatch(path) else "other"
 
 
 def _loc_part(part: str | int) -> str:

@@ -8,19 +8,13 @@ safety labels; never text, ids or hashes.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 
 from prometheus_client import Counter, Gauge, Histogram
 
 from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
 from miyraa.pii import PII_TYPES
 
-ENDPOINTS = ("/fingerprint", "/fingerprint/batch", "/health")
-# Every route either service has; any other path is logged and exported as "other".
-ROUTES = (
-    *ENDPOINTS, "/livez", "/readyz", "/healthz", "/metrics", "/docs.json", "/",
-    "/predict", "/model_info",  # the runner's
-)  # fmt: skip
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 
 REQUESTS = Counter("miyraa_requests", "HTTP requests by endpoint and status code", ["endpoint", "status"])
@@ -31,6 +25,9 @@ MODEL_READY = Gauge(
     "miyraa_model_ready",
     "1 once the runner has loaded the model and can predict",
     multiprocess_mode="livemax",
+)
+UNKNOWN_PATHS = Counter(
+    "miyraa_unknown_path_requests", "Requests to a path that is no route, answered 404 first (miyraa/edge.py)"
 )
 RATE_LIMITED = Counter("miyraa_rate_limit_exceeded", "Requests refused by the per-client rate limit")
 SHED = Counter("miyraa_shed", "Requests answered 503 at once: overload or runner unavailable", ["reason"])
@@ -49,9 +46,9 @@ BATCH_SIZE = Histogram(
 )
 
 
-def _zero_known_labels() -> None:
+def zero_known_labels(endpoints: Iterable[str]) -> None:
     """Export every known label value from the start, so rates and dashboards see 0, not nothing."""
-    for endpoint in ENDPOINTS:
+    for endpoint in endpoints:
         REQUEST_DURATION.labels(endpoint=endpoint)
     for entity in PII_TYPES:
         PII_DETECTED.labels(entity_type=entity)
@@ -61,32 +58,3 @@ def _zero_known_labels() -> None:
         UNSAFE_TEXTS.labels(category=category)
     for reason in ("overload", "runner_unavailable"):
         SHED.labels(reason=reason)
-
-
-_zero_known_labels()
-
-
-def endpoint_label(path: str) -> str | None:
-    """The bounded endpoint label for a request path, or None for paths we do not count."""
-    return path if path in ENDPOINTS else None
-
-
-def route_label(path: str | None) -> str:
-    """A request path as logs may show it: a known route, else "other" (a path can hold PII)."""
-    return path if path in ROUTES else "other"
-
-
-_ENDPOINT_LABEL = re.compile(r'endpoint="((?:[^"\\]|\\.)*)"')
-
-
-def known_routes_only(exposition: str) -> str:
-    """Prometheus text without the samples labelled with an unknown path.
-
-    BentoML labels its ``bentoml_service_*`` request metrics with the raw request path, so a
-    404 for ``/fingerprint/<an email>`` would export the email, and one series per path.
-    """
-    return "\n".join(
-        line
-        for line in exposition.split("\n")
-        if (m := _ENDPOINT_LABEL.search(line)) is None or m.group(1) in ROUTES
-    )

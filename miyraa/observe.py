@@ -4,10 +4,16 @@ An ASGI middleware, so 400s raised by BentoML's validation and 429s from the rat
 limiter are counted and logged like successes. The handler adds what only it
 knows (text length, PII counts, the client hash of a ``client_id``) through
 ``request_fields()``; nothing it adds may carry text or PII values.
+
+The status recorded is the one the client saw: 504 when BentoML's request timeout
+cancelled the request (its timeout middleware, outside this one, answers), 499 when the
+client went away before an answer ("client closed request", nginx's code), never a 500
+that no one was sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -15,7 +21,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from miyraa.logs import current_trace_id
-from miyraa.metrics import REQUEST_DURATION, REQUESTS, endpoint_label
+from miyraa.metrics import REQUEST_DURATION, REQUESTS
 from miyraa.ratelimit import client_hash
 
 logger = logging.getLogger("miyraa.request")
@@ -23,6 +29,8 @@ logger = logging.getLogger("miyraa.request")
 _FIELDS: ContextVar[dict[str, Any] | None] = ContextVar("miyraa_request_fields", default=None)
 
 Scope = dict[str, Any]
+CLIENT_CLOSED = 499
+TIMED_OUT = 504
 
 
 def request_fields() -> dict[str, Any]:
@@ -32,13 +40,15 @@ def request_fields() -> dict[str, Any]:
 
 
 class ObserveMiddleware:
-    def __init__(self, app: Any, hash_key: bytes) -> None:
+    def __init__(self, app: Any, hash_key: bytes, endpoints: tuple[str, ...], timeout_s: float) -> None:
         self.app = app
         self.hash_key = hash_key
+        self.endpoints = endpoints
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        endpoint = endpoint_label(scope.get("path", "")) if scope["type"] == "http" else None
-        if endpoint is None:
+        endpoint = scope.get("path", "") if scope["type"] == "http" else None
+        if endpoint not in self.endpoints:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
@@ -47,8 +57,15 @@ class ObserveMiddleware:
             "trace_id": current_trace_id() or uuid.uuid4().hex,
         }
         token = _FIELDS.set(fields)
-        status = 500
+        status: int | None = None
+        client_left = False
         started = time.perf_counter()
+
+        async def receive_and_watch() -> dict[str, Any]:
+            nonlocal client_left
+            message: dict[str, Any] = await receive()
+            client_left = client_left or message["type"] == "http.disconnect"
+            return message
 
         async def send_and_record(message: dict[str, Any]) -> None:
             nonlocal status
@@ -57,9 +74,17 @@ class ObserveMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_record)
+            await self.app(scope, receive_and_watch, send_and_record)
+        except asyncio.CancelledError:
+            if status is None:
+                status = (
+                    TIMED_OUT if time.perf_counter() - started >= self.timeout_s * 0.99 else CLIENT_CLOSED
+                )
+            raise
         finally:
             elapsed = time.perf_counter() - started
+            if status is None or (client_left and status >= 500):
+                status = CLIENT_CLOSED if client_left else 500
             _FIELDS.reset(token)
             REQUESTS.labels(endpoint=endpoint, status=str(status)).inc()
             REQUEST_DURATION.labels(endpoint=endpoint).observe(elapsed)

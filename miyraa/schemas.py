@@ -1,28 +1,26 @@
 """Request and response bodies of the HTTP API, and what the runner returns per text.
 
-Limits come from settings when this module is imported (BentoML reads the API
-signature at class definition), so a change to MAX_TEXT_CHARS or MAX_BATCH_TEXTS
-needs a restart, like any other setting.
+The request bodies carry limits from the settings (MAX_TEXT_CHARS, MAX_BATCH_TEXTS):
+``request_models`` makes them once at start-up (service.py), and BentoML validates each
+request against them before the API runs. ``FingerprintRequest`` and ``BatchRequest``
+below are their unbounded shapes, for type checking and clients.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
-from miyraa.settings import get_settings
 
-_settings = get_settings()
-
-Text = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=_settings.max_text_chars, pattern=r"\S"),
-    Field(description=f"1 to {_settings.max_text_chars} characters, not only whitespace"),
-]
 ClientId = Annotated[
-    str, Field(min_length=1, max_length=128, description="optional caller id for rate limiting")
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        description="optional caller label, logged as a keyed hash (rate limits count per key or address)",
+    ),
 ]
 
 
@@ -51,13 +49,31 @@ class _Strict(BaseModel):
 
 
 class FingerprintRequest(_Strict):
-    text: Text
+    text: str
     client_id: ClientId | None = None
 
 
 class BatchRequest(_Strict):
-    texts: list[Text] = Field(min_length=1, max_length=_settings.max_batch_texts)
+    texts: list[str]
     client_id: ClientId | None = None
+
+
+def request_models(
+    max_text_chars: int, max_batch_texts: int
+) -> tuple[type[FingerprintRequest], type[BatchRequest]]:
+    """The request bodies with the service's limits on each text and on a batch."""
+    text = Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=max_text_chars, pattern=r"\S"),
+        Field(description=f"1 to {max_text_chars} characters, not only whitespace"),
+    ]
+    single = create_model("FingerprintRequest", __base__=FingerprintRequest, text=(text, ...))
+    batch = create_model(
+        "BatchRequest",
+        __base__=BatchRequest,
+        texts=(list[text], Field(min_length=1, max_length=max_batch_texts)),
+    )
+    return single, batch
 
 
 class ModelOutput(BaseModel):

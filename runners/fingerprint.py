@@ -9,6 +9,9 @@ default, MODEL_BACKEND=torch in development) runs each batch in groups of simila
 length chosen by their measured cost (``models/batching.py``). Only scrubbed text ever
 reaches this service.
 
+``runner_service(settings)`` makes the BentoML service once at start-up (service.py),
+with the batching settings and the model tag; the class below is its implementation.
+
 RUNNER_MAX_LATENCY_MS is BentoML's budget for a call's wait plus its estimated run
 time; past it the dispatcher refuses the call (503). The estimate counts texts, not
 tokens, so it is wrong for a batch of long texts; latency is kept by the API's adaptive
@@ -22,53 +25,41 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import bentoml
 
-from miyraa.logs import configure_logging
 from miyraa.metrics import BATCH_SIZE, MODEL_READY
 from miyraa.schemas import ModelOutput
-from miyraa.settings import get_settings
+from miyraa.settings import Settings
 from runners.drain import Drain
 
 logger = logging.getLogger(__name__)
-_settings = get_settings()
-configure_logging(_settings)
 
 
-@bentoml.service(
-    name="miyraa_runner",
-    workers=1,
-    traffic={"timeout": _settings.request_timeout_s},
-    # Keep the inter-service client for the life of the process: recycling it
-    # (BentoML's default, every 100 requests) fails the calls in flight.
-    runner_connection={"max_requests": 1_000_000_000, "max_age": 1e9},
-)
 class FingerprintRunner:
-    model_ref = bentoml.models.BentoModel(_settings.model_tag)
+    """The runner's implementation; ``runner_service`` sets ``model_ref`` and ``settings``."""
+
+    model_ref: bentoml.models.BentoModel
+    settings: Settings
 
     def __init__(self) -> None:
         from models.serving import load_model
 
         self.model = load_model(
             Path(self.model_ref.path),
-            _settings.model_backend,
-            _settings.model_precision,
-            _settings.model_threads,
+            self.settings.model_backend,
+            self.settings.model_precision,
+            self.settings.model_threads,
         )
         # One thread runs the model, so the event loop stays free to gather the next batch.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="miyraa-infer")
-        self.drain = Drain(idle_s=0.5, max_s=_settings.runner_drain_s)
+        self.drain = Drain(idle_s=0.5, max_s=self.settings.runner_drain_s)
         self.drain.install()
         self.model.predict(["warm up"])
         MODEL_READY.set(1)
         logger.info("model %s loaded (%s)", self.model_ref.tag, self.model.name)
 
-    @bentoml.api(
-        batchable=True,
-        max_batch_size=_settings.runner_max_batch_size,
-        max_latency_ms=_settings.runner_max_latency_ms,
-    )
     async def predict(self, texts: list[str]) -> list[ModelOutput]:
         loop = asyncio.get_running_loop()
         self.drain.started()
@@ -82,7 +73,29 @@ class FingerprintRunner:
         probs = {name: value.tolist() for name, value in self.model.predict(texts).items()}
         return [ModelOutput(**{name: rows[i] for name, rows in probs.items()}) for i in range(len(texts))]
 
-    @bentoml.api
     async def model_info(self) -> dict[str, str]:
         """Name and version of the loaded model (for the API service's responses)."""
         return {"name": self.model_ref.tag.name, "version": str(self.model_ref.tag.version)}
+
+
+def runner_service(settings: Settings) -> bentoml.Service[Any]:
+    """The runner as a BentoML service, configured by ``settings``."""
+    members = {
+        "model_ref": bentoml.models.BentoModel(settings.model_tag),
+        "settings": settings,
+        "predict": bentoml.api(
+            batchable=True,
+            max_batch_size=settings.runner_max_batch_size,
+            max_latency_ms=settings.runner_max_latency_ms,
+        )(FingerprintRunner.predict),
+        "model_info": bentoml.api(FingerprintRunner.model_info),
+    }
+    configured = type("FingerprintRunner", (FingerprintRunner,), members)
+    return bentoml.service(
+        name="miyraa_runner",
+        workers=1,
+        traffic={"timeout": settings.request_timeout_s},
+        # Keep the inter-service client for the life of the process: recycling it
+        # (BentoML's default, every 100 requests) fails the calls in flight.
+        runner_connection={"max_requests": 1_000_000_000, "max_age": 1e9},
+    )(configured)

@@ -43,7 +43,7 @@ def api(in_process):
 
 @pytest.fixture(scope="session")
 def runner_app(in_process):
-    from runners.fingerprint import FingerprintRunner
+    from service import FingerprintRunner
 
     with TestClient(FingerprintRunner.to_asgi(is_main=False)) as client:
         yield client

@@ -10,6 +10,9 @@ from starlette.testclient import TestClient
 
 from miyraa.guard import GuardMiddleware
 
+APIS = ("/fingerprint", "/fingerprint/batch")
+KEY = b"test-hash-key"
+
 
 async def echo(request: Request) -> JSONResponse:
     return JSONResponse({"bytes": len(await request.body())})
@@ -20,7 +23,9 @@ def client(api_keys=(), metrics_key="", max_body_bytes=1000, **options) -> TestC
         Route(p, echo, methods=["GET", "POST"])
         for p in ("/fingerprint", "/fingerprint/batch", "/metrics", "/readyz", "/livez")
     ]
-    app = GuardMiddleware(Starlette(routes=routes), max_body_bytes, list(api_keys), metrics_key, **options)
+    app = GuardMiddleware(
+        Starlette(routes=routes), APIS, KEY, max_body_bytes, list(api_keys), metrics_key, **options
+    )
     return TestClient(app)
 
 
@@ -65,11 +70,11 @@ def test_body_over_the_cap_is_413_by_length_or_by_stream():
 
 def test_docs_ui_can_be_turned_off():
     routes = [Route(p, echo) for p in ("/", "/docs.json", "/static_content/x.js")]
-    off = TestClient(GuardMiddleware(Starlette(routes=routes), 1000, [], "", docs_ui=False))
+    off = TestClient(GuardMiddleware(Starlette(routes=routes), APIS, KEY, 1000, [], "", docs_ui=False))
     assert off.get("/").status_code == 404
     assert off.get("/static_content/x.js").status_code == 404
     assert off.get("/docs.json").status_code == 200
-    on = TestClient(GuardMiddleware(Starlette(routes=routes), 1000, [], ""))
+    on = TestClient(GuardMiddleware(Starlette(routes=routes), APIS, KEY, 1000, [], ""))
     assert on.get("/").status_code == 200
 
 
@@ -108,7 +113,7 @@ def test_a_body_that_trickles_in_past_the_deadline_is_408():
     async def app(scope, receive, send):
         await Response("served")(scope, receive, send)
 
-    guard = GuardMiddleware(app, 1000, [], "", body_timeout_s=0.2)
+    guard = GuardMiddleware(app, APIS, KEY, 1000, [], "", body_timeout_s=0.2)
     sent: list[dict] = []
 
     async def trickle():  # one byte, then nothing for longer than the deadline
