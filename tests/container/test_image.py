@@ -129,13 +129,17 @@ def test_batch_answers_in_order(container):
     texts = ["I am so happy today", "This is disgusting", "The bus leaves at 9."]
     r = httpx.post(f"{container.url}/fingerprint/batch", json={"texts": texts}, timeout=30)
     assert r.status_code == 200, r.text
-    assert len(r.json()["results"]) == len(texts)
+    results = r.json()["results"]
+    assert len(results) == len(texts)
+    for text, result in zip(texts, results, strict=True):  # each answer is its own text's
+        alone = httpx.post(f"{container.url}/fingerprint", json={"text": text}, timeout=30).json()
+        assert result["emotion_scores"] == pytest.approx(alone["emotion_scores"], abs=1e-3), text
 
 
-def test_bad_input_is_a_400_with_json(container):
+def test_bad_input_is_a_400_that_says_what_was_wrong(container):
     r = httpx.post(f"{container.url}/fingerprint", json={"text": ""}, timeout=30)
     assert r.status_code == 400
-    assert r.json()
+    assert "string_too_short" in {detail["type"] for detail in r.json()["detail"]}
 
 
 def test_metrics_carry_miyraa_series(container):

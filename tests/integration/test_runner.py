@@ -25,21 +25,24 @@ def predict(runner_app, text):
 
 
 def test_concurrent_calls_are_batched_and_each_answer_belongs_to_its_input(runner_app):
-    expected = {text: predict(runner_app, text) for text in TEXTS[:2]}
+    alone = [predict(runner_app, text) for text in TEXTS]  # one at a time: batches of one
     texts_before, passes_before = batch_sizes()
     with ThreadPoolExecutor(max_workers=32) as pool:
         outputs = list(pool.map(lambda t: predict(runner_app, t), TEXTS))
     texts_after, passes_after = batch_sizes()
     assert texts_after - texts_before == len(TEXTS)
+    # How the adaptive batcher groups concurrent calls depends on their timing; that it grouped some does not.
     assert passes_after - passes_before < len(TEXTS), "the runner never saw a batch larger than one"
-    for text, output in zip(TEXTS[:2], outputs[:2], strict=True):
-        assert output["emotion"] == pytest.approx(expected[text]["emotion"], abs=1e-4)
+    for text, got, want in zip(TEXTS, outputs, alone, strict=True):
+        for head in ("emotion", "vad", "safety"):
+            assert got[head] == pytest.approx(want[head], abs=1e-4), (text, head)
     assert outputs[0]["emotion"] != pytest.approx(outputs[1]["emotion"], abs=1e-3)
 
 
 def test_one_output_per_input_in_order(runner_app):
     texts = ["short", "a much longer text " * 30, "third one here"]
     response = runner_app.post("/predict", json={"texts": texts})
+    assert response.status_code == 200, response.text
     outputs = response.json()
     assert len(outputs) == 3
     alone = [predict(runner_app, t) for t in texts]
@@ -48,6 +51,9 @@ def test_one_output_per_input_in_order(runner_app):
 
 
 def test_texts_are_truncated_at_the_token_limit_not_refused(runner_app):
-    long_text = "word " * 3000
-    output = predict(runner_app, long_text)
-    assert len(output["emotion"]) == 11
+    # Both are far past the 256-token limit and share their first 256 tokens: cut there, they are one text.
+    cut = predict(runner_app, "word " * 3000)
+    shorter = predict(runner_app, "word " * 600)
+    for head in ("emotion", "vad", "safety"):
+        assert cut[head] == pytest.approx(shorter[head], abs=1e-5), head
+    assert cut["emotion"] != pytest.approx(predict(runner_app, "word " * 20)["emotion"], abs=1e-3)

@@ -1,9 +1,12 @@
 """Adaptive admission: admit up to the limit (any request when idle), refuse past it at once
 with 503 + Retry-After, always release; the limit follows the latency goal."""
 
+import asyncio
+from collections.abc import Callable
+
 import pytest
 
-from miyraa.admission import Admission, Refused, RunnerHealth, estimate_tokens, runner_unavailable
+from miyraa.admission import Admission, Refused, RunnerHealth, estimate_tokens
 from tests.fakes import Clock
 
 
@@ -80,30 +83,33 @@ def test_token_estimates_grow_with_length_up_to_the_model_limit():
     assert estimate_tokens("x" * 5000) == estimate_tokens("x" * 100_000) == 264
 
 
-def test_runner_unavailable_is_a_503_the_client_may_retry():
-    refused = runner_unavailable()
-    assert (refused.status, refused.reason) == (503, "runner_unavailable")
-    assert refused.headers == {"Retry-After": "1"}
-    assert "temporarily unavailable" in refused.message
-
-
 def test_runner_health_is_down_from_a_failure_until_the_probe_says_ready():
-    import asyncio
+    async def run() -> None:
+        answers: asyncio.Queue[bool] = asyncio.Queue()  # what the probe says, when the test says it
+        probes = 0
 
-    answers = [False, False, True]
+        async def probe() -> bool:
+            nonlocal probes
+            probes += 1
+            return await answers.get()
 
-    async def probe() -> bool:
-        return answers.pop(0)
+        async def until(condition: Callable[[], bool]) -> None:
+            async with asyncio.timeout(5):  # a hang guard: the loop turns until the condition holds
+                while not condition():
+                    await asyncio.sleep(0)
 
-    async def run() -> list[bool]:
-        health = RunnerHealth(probe, every_s=0.01)
-        seen = [health.down]
+        health = RunnerHealth(probe, every_s=0)
+        assert not health.down
         health.failed()
-        seen.append(health.down)
-        while health.down:
-            await asyncio.sleep(0.01)
-        seen.append(health.down)
-        return seen
+        health.failed()  # already down: no second recovery
+        assert health.down
+        for n, answer in enumerate((False, False), start=1):
+            await until(lambda n=n: probes == n)
+            answers.put_nowait(answer)
+            await until(lambda n=n: probes == n + 1)  # "not ready": down still, and probed again
+            assert health.down
+        answers.put_nowait(True)
+        await until(lambda: not health.down)
+        assert probes == 3  # one recovery, probed until the first "ready"
 
-    assert asyncio.run(run()) == [False, True, False]
-    assert answers == []  # probed until the first "ready"
+    asyncio.run(run())

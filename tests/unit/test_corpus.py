@@ -4,7 +4,7 @@ from collections import Counter
 import pytest
 
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
-from models.corpus import CorpusError, load_corpus, stratified_split
+from models.corpus import CorpusError, Example, load_corpus, stratified_split
 
 PLACEHOLDERS = (
     "[EMAIL]",
@@ -84,7 +84,29 @@ def test_split_is_stratified_deterministic_and_disjoint(corpus):
     assert [e.text for e in test] == [e.text for e in again_test]
     assert not {e.text for e in train} & {e.text for e in test}
     assert len(train) + len(test) == len(corpus)
-    assert 0.17 <= len(test) / len(corpus) <= 0.23
     test_emotions = Counter(e.emotion for e in test)
     for label in EMOTIONS:
         assert test_emotions[label] >= 10, label
+
+
+def test_each_stratum_holds_out_its_share_rounded_and_at_least_one_from_four_up():
+    def examples(emotion: str, safety: tuple[int, int, int, int], n: int) -> list[Example]:
+        return [
+            Example(f"{emotion} {safety} {i}", emotion, (0.5, 0.5, 0.5), safety, "casual", "social")
+            for i in range(n)
+        ]
+
+    safe, toxic = (0, 0, 0, 0), (1, 0, 0, 0)
+    strata = {
+        ("joy", safe): 20,
+        ("joy", toxic): 4,
+        ("anger", safe): 6,
+        ("anger", toxic): 3,
+        ("fear", safe): 1,
+    }
+    corpus = [e for (emotion, safety), n in strata.items() for e in examples(emotion, safety, n)]
+    train, test = stratified_split(corpus, 0.1, seed=0)
+    held = Counter((e.emotion, e.safety) for e in test)
+    # 20 -> 2; 4 -> 0.4, but one from a stratum of four or more; 6 -> 0.6 -> 1; 3 -> 0.3 -> 0; 1 -> 0
+    assert dict(held) == {("joy", safe): 2, ("joy", toxic): 1, ("anger", safe): 1}
+    assert sorted(e.text for e in train + test) == sorted(e.text for e in corpus)

@@ -20,5 +20,6 @@ def test_grouped_embedding_matches_one_text_at_a_time():
     assert together.shape == (len(texts), 384 * len(encoder.pooling_layers))
     torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-4)
     ids = encoder.tokenizer(texts, truncation=True, max_length=encoder.max_seq_length)["input_ids"]
-    assert max(len(x) for x in ids) == encoder.max_seq_length  # the 400-word text is truncated
-    assert len(length_groups([len(x) for x in ids], budget=256)) > 1  # and the groups split
+    assert [len(x) for x in ids] == [3, 104, 4, 2, encoder.max_seq_length]  # 400 words: truncated
+    # the three short texts share a pass; the longer two each need their own
+    assert length_groups([len(x) for x in ids], budget=256) == [[3, 0, 2], [1], [4]]

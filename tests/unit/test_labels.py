@@ -1,18 +1,15 @@
-from miyraa.labels import EMOTIONS, HEADS, INTENTS, SAFETY_CATEGORIES, STYLES, VAD_DIMENSIONS
+import json
+
+from miyraa.labels import HEADS, label_sets
 
 
-def test_label_sets_are_the_documented_ones():
-    assert EMOTIONS == (
-        "joy", "love", "surprise", "sadness", "anger", "fear",
-        "disgust", "calm", "excitement", "confusion", "neutral",
-    )  # fmt: skip
-    assert VAD_DIMENSIONS == ("valence", "arousal", "dominance")
-    assert SAFETY_CATEGORIES == ("toxic", "profane", "threatening", "harassment")
-    assert STYLES == ("formal", "casual", "assertive", "empathetic", "humorous")
-    assert INTENTS == ("statement", "question", "request", "command", "expression", "social")
+def test_no_head_repeats_a_label():
+    # A repeated label would merge two network outputs into one key of the response's scores.
+    for head, labels in HEADS.items():
+        assert len(set(labels)) == len(labels), head
 
 
-def test_heads_in_network_order_without_duplicate_labels():
-    assert list(HEADS) == ["emotion", "vad", "safety", "style", "intent"]
-    for labels in HEADS.values():
-        assert len(set(labels)) == len(labels)
+def test_label_sets_are_the_heads_as_json_in_network_order():
+    recorded = json.loads(json.dumps(label_sets()))  # as model files and store metadata keep them
+    assert list(recorded) == list(HEADS)
+    assert {head: tuple(labels) for head, labels in recorded.items()} == HEADS
