@@ -2,9 +2,11 @@
 
 ``pii_value(kind, rng)`` makes one Faker value of a PII type (the names of
 ``miyraa.pii.PII_TYPES``) in one of the ways people write it; ``pii_corpus(n, seed)``
-wraps one to three of them in emotional sentences and keeps where each one is;
-``clean_corpus(n, seed)`` makes emotional texts full of numbers that are not
-personal data (dates, times, prices, versions, order numbers, percentages, scores).
+wraps one to three of them in emotional sentences and keeps where each one is (a value
+that is personal data only after a context word, a date of birth or nine bare SSN
+digits, comes after one: see ``needs_lead``); ``clean_corpus(n, seed)`` makes emotional
+texts full of numbers and "@" that are not personal data (dates, times, prices, versions,
+order numbers, percentages, scores, "@home").
 Everything is reproducible from the seed (one ``random.Random``; each Faker call
 is seeded from it).
 """
@@ -27,6 +29,9 @@ PHONE_LOCALES: dict[str, str] = {
     "nl_NL": "NL", "pt_BR": "BR", "en_IN": "IN", "en_AU": "AU", "en_CA": "CA",
 }  # fmt: skip
 IBAN_LOCALES = ("en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pl_PL", "pt_BR")
+# The locales of miyraa.pii.DEFAULT_PHONE_REGIONS outside North America: their national
+# forms are read with the default settings.
+NATIONAL_LOCALES = ("en_GB", "fr_FR", "de_DE", "es_ES", "it_IT", "en_IN")
 CARD_TYPES = (
     "maestro", "mastercard", "visa16", "visa13", "visa19", "amex", "discover", "diners", "jcb15", "jcb16",
 )  # fmt: skip
@@ -97,11 +102,23 @@ def foreign_phone(rng: random.Random, locale: str, *, international: bool) -> st
     return "+44 20 7946 0958"  # not reached with these locales; a valid number all the same
 
 
+def national_phone(rng: random.Random, locale: str) -> str:
+    """A valid number of ``locale``'s region in its national format, grouped as the region
+    writes it ("020 7946 0958", "06 12 34 56 78", "030 901820")."""
+    written = foreign_phone(rng, locale, international=True)
+    number = phonenumbers.parse(written.replace("00", "+", 1) if written.startswith("00") else written)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def phone(rng: random.Random) -> str:
-    """Mostly US numbers (the service reads national numbers as US), else international ones."""
-    if rng.random() < 0.7:
+    """Half US numbers, a quarter international ones, a quarter national forms of the
+    default regions outside North America."""
+    draw = rng.random()
+    if draw < 0.5:
         return us_phone(rng)
-    return foreign_phone(rng, rng.choice(sorted(PHONE_LOCALES)), international=True)
+    if draw < 0.75:
+        return foreign_phone(rng, rng.choice(sorted(PHONE_LOCALES)), international=True)
+    return national_phone(rng, rng.choice(NATIONAL_LOCALES))
 
 
 def card(rng: random.Random, card_type: str | None = None) -> str:
@@ -118,14 +135,71 @@ def card(rng: random.Random, card_type: str | None = None) -> str:
 
 
 def iban(rng: random.Random) -> str:
+    """Compact or in groups of four, upper case, sometimes lower case or in odd groups."""
     value = str(_fake(rng, rng.choice(IBAN_LOCALES)).iban())
-    if rng.random() < 0.5:
+    draw = rng.random()
+    if draw < 0.35:
         return value
-    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+    if draw < 0.7:
+        return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+    if draw < 0.85:
+        return value.lower()
+    size = rng.choice((3, 5, 6))
+    return (
+        value[:2] + " " + value[2:4] + " " + " ".join(value[i : i + size] for i in range(4, len(value), size))
+    )
 
 
 def ssn(rng: random.Random) -> str:
-    return str(_fake(rng).ssn())
+    """Faker's "123-45-6789", sometimes with spaces or as nine bare digits."""
+    value = str(_fake(rng).ssn())
+    draw = rng.random()
+    return value if draw < 0.6 else value.replace("-", " ") if draw < 0.75 else value.replace("-", "")
+
+
+# HMRC's prefix letters: neither D, F, I, Q, U or V; the second not O; some pairs never used.
+_NINO_FIRST = "ABCEGHJKLMNOPRSTWXYZ"
+_NINO_SECOND = "ABCEGHJKLMNPRSTWXYZ"
+_NINO_NEVER = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+
+
+def uk_nino(rng: random.Random) -> str:
+    """A UK National Insurance number ("QQ123456C", "AB 12 34 56 C"); Faker's en_GB ones
+    ("ZZ 12 34 56 T") are not valid numbers."""
+    prefix = "QQ"
+    while prefix == "QQ" and rng.random() > 0.1:
+        prefix = rng.choice(_NINO_FIRST) + rng.choice(_NINO_SECOND)
+        prefix = "QQ" if prefix in _NINO_NEVER else prefix
+    digits = [f"{rng.randrange(100):02d}" for _ in range(3)]
+    value = prefix + "".join(digits) + rng.choice("ABCD")
+    if rng.random() < 0.4:
+        value = " ".join([prefix, *digits, value[-1]])
+    return value.lower() if rng.random() < 0.1 else value
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+)  # fmt: skip
+
+
+def date_of_birth(rng: random.Random) -> str:
+    """A Faker date of birth as people write it: numeric, ISO, or with the month's name."""
+    day = _fake(rng, rng.choice(NATIONAL_LOCALES)).date_of_birth(minimum_age=16, maximum_age=90)
+    d, m, y, month = day.day, day.month, day.year, _MONTHS[day.month - 1]
+    return rng.choice(
+        [
+            f"{d:02d}/{m:02d}/{y}", f"{m}/{d}/{y}", f"{d}.{m}.{y}", f"{y}-{m:02d}-{d:02d}",
+            f"{d}-{m}-{y % 100:02d}",
+            f"{d} {month} {y}", f"{month} {d}, {y}", f"{d}th of {month} {y}", f"{month[:3]} {d} {y}",
+            f"{d}-{month[:3]}-{y}",
+        ]
+    )  # fmt: skip
+
+
+def needs_lead(kind: str, value: str) -> bool:
+    """Whether the value is personal data only after a context word (one of ``LEADS[kind]``)."""
+    return kind == "DATE_OF_BIRTH" or (kind == "US_SSN" and value.isdigit())
 
 
 def ip_address(rng: random.Random) -> str:
@@ -166,6 +240,8 @@ MAKERS: dict[str, Callable[[random.Random], str]] = {
     "CREDIT_CARD": card,
     "IBAN": iban,
     "US_SSN": ssn,
+    "UK_NINO": uk_nino,
+    "DATE_OF_BIRTH": date_of_birth,
     "IP_ADDRESS": ip_address,
     "URL": url,
     "HANDLE": handle,
@@ -200,7 +276,9 @@ LEADS: dict[str, tuple[str, ...]] = {
     "PHONE": ("call me at", "text me on", "my number is", "ring"),
     "CREDIT_CARD": ("my card", "they charged card number", "refund the card", "use"),
     "IBAN": ("refund to IBAN", "pay into", "my account is", "transfer to"),
-    "US_SSN": ("they leaked my SSN", "my social security number is", "SSN:", "someone used"),
+    "US_SSN": ("they leaked my SSN", "my social security number is", "SSN:", "someone used my SSN"),
+    "UK_NINO": ("my NI number is", "National Insurance", "NINO:", "HMRC wrote about"),
+    "DATE_OF_BIRTH": ("I was born on", "DOB:", "my date of birth is", "born", "d.o.b."),
     "IP_ADDRESS": ("someone at", "the login came from", "my router is", "blocked"),
     "URL": ("look at", "I posted it on", "read this:", "the link was"),
     "HANDLE": ("follow", "thanks to", "message", "cc"),

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from miyraa.pii import PII_TYPES, Entity, ScrubResult, find, scrub
+from miyraa.pii import DEFAULT_PHONE_REGIONS, PII_TYPES, Entity, ScrubResult, find, parse_regions, scrub
 
 # (type, value, sentence with "{}" where the value goes)
 POSITIVES: list[tuple[str, str, str]] = [
@@ -83,6 +83,43 @@ POSITIVES: list[tuple[str, str, str]] = [
     ("HANDLE", "@J", "{} said hi."),
     ("HANDLE", "@_under_score", "cc {}, you rock"),
     ("HANDLE", "@Zoë_M", "Ask {}!"),
+    ("HANDLE", "@home_office", "Ask {} about it."),
+    # national forms of the default regions (US, GB, FR, DE, ES, IT, IN)
+    ("PHONE", "020 7946 0958", "Ring {} tonight."),
+    ("PHONE", "07700 900123", "My mobile is {}."),
+    ("PHONE", "07700900123", "Text {} please."),
+    ("PHONE", "06 12 34 56 78", "Appelle-moi au {} ce soir."),
+    ("PHONE", "01.42.68.53.00", "Le bureau: {}"),
+    ("PHONE", "030 901820", "Ruf {} an."),
+    ("PHONE", "0151 23456789", "Mein Handy: {}."),
+    ("PHONE", "612 34 56 78", "Llámame al {}, estoy triste."),
+    ("PHONE", "612345678", "Mi móvil {}."),
+    ("PHONE", "347 123 4567", "Chiamami al {}."),
+    ("PHONE", "06 6982 1234", "Ufficio {}."),
+    ("PHONE", "98765 43210", "WhatsApp {} anytime."),
+    ("IBAN", "gb82west12345698765432", "iban {} thanks"),
+    ("IBAN", "Gb82 West 1234 5698 7654 32", "Pay {} now."),
+    ("IBAN", "DE89-3704-0044-0532-0130-00", "Konto {}."),
+    ("IBAN", "de89 370 400 440 532 013 000", "Konto {} bitte."),
+    ("IBAN", "FR 14 2004 1010 0505 0001 3M02 606", "Mon IBAN: {}"),
+    ("US_SSN", "123456789", "My SSN {} was stolen."),
+    ("US_SSN", "078051120", "SSN: {}"),
+    ("US_SSN", "123456789", "My social security number is {}."),
+    ("US_SSN", "219099999", "ssn#{} please"),
+    ("UK_NINO", "QQ123456C", "My NI number is {}."),
+    ("UK_NINO", "QQ 12 34 56 C", "NINO {} again."),
+    ("UK_NINO", "AB123456D", "National Insurance {}, worried."),
+    ("UK_NINO", "qq123456c", "lowercase {} too"),
+    ("UK_NINO", "JG 10 37 58 A", "HMRC has {} on file."),
+    ("DATE_OF_BIRTH", "15/03/1985", "I was born on {} in Leeds."),
+    ("DATE_OF_BIRTH", "1985-03-15", "DOB: {}"),
+    ("DATE_OF_BIRTH", "March 15, 1985", "My date of birth is {}."),
+    ("DATE_OF_BIRTH", "15.03.1985", "d.o.b. {}, please check."),
+    ("DATE_OF_BIRTH", "15th of March 1985", "Born {} and still going."),
+    ("DATE_OF_BIRTH", "3/15/85", "dob {}"),
+    ("DATE_OF_BIRTH", "15-Mar-1985", "Date of birth: {}."),
+    ("DATE_OF_BIRTH", "3. März 1985", "Geboren am {} in Köln."),
+    ("DATE_OF_BIRTH", "15 mars 1985", "Née le {} à Lyon."),
 ]
 
 # Text that must come back unchanged, with no counts.
@@ -133,6 +170,25 @@ NEAR_MISSES: list[str] = [
     "Logged at 1710460800 by the server.",
     "Order 112-3456789-1234567 arrived broken.",
     "Codes 0012 3456 7890 1234 and 00123 4567 890.",
+    # "@" for "at", and chat-wide mentions: no one's handle
+    "Working @home today, @everyone please read, @here and @channel too.",
+    "Lunch @noon, see you @the station @ 5.",
+    # dotted quads after a version word are versions
+    "Please update to 2.0.0.1 tonight, then upgrade to the 2.1.0.0 build.",
+    "Upgraded from 1.2.3.4 to 1.2.3.5 and firmware 10.2.0.1 is out.",
+    # order, ticket and reference numbers are not phones, however a region reads them
+    "My order #12345678 is late, ticket #0612345678 too.",
+    "Order 0201234567 and invoice 07700900123 and ref: 612 34 56 78.",
+    # nine digits without an SSN word, a date without a birth word
+    "I counted 123456789 stars, and 912-34-5678 is no SSN.",
+    "The party is on March 15, 1985 and 15/03/1985 was a Friday.",
+    "Born to be wild, since 1985.",
+    # a number in an SSN's shape is not a Spanish phone
+    "Reference 666-12-3456 and 900-12-3456 again.",
+    # everyday numbers
+    "Scores 3-2 and 21-19, at 14:30, for €1.299,00 on v2.0.0.1 (room 612).",
+    "Mix 1 part in 612 34 parts.",
+    "NI numbers look like QQ123456X but not with that letter; AB1234567C has too many digits.",
 ]
 
 # Texts with several types or tricky neighbours: (text, expected text, expected counts)
@@ -209,6 +265,22 @@ OVERLAPS: list[tuple[str, str, dict[str, int]]] = [
     ("Tel (0044) 20 7946 0958 ok", "Tel [PHONE] ok", {"PHONE": 1}),
     # a dot in a handle comes before a letter
     ("cc @jane.2024 please", "cc [HANDLE].2024 please", {"HANDLE": 1}),
+    # a date of birth and a national phone in one message; the birth word stays
+    (
+        "Born on 15/03/1985, call 020 7946 0958 or @jane, not @everyone.",
+        "Born on [DATE_OF_BIRTH], call [PHONE] or [HANDLE], not @everyone.",
+        {"PHONE": 1, "DATE_OF_BIRTH": 1, "HANDLE": 1},
+    ),
+    (
+        "SSN 123456789, NI QQ 12 34 56 C, IBAN gb82west12345698765432.",
+        "SSN [US_SSN], NI [UK_NINO], IBAN [IBAN].",
+        {"IBAN": 1, "US_SSN": 1, "UK_NINO": 1},
+    ),
+    (
+        "Updated to 2.0.0.1, server 10.0.0.1 down.",
+        "Updated to 2.0.0.1, server [IP_ADDRESS] down.",
+        {"IP_ADDRESS": 1},
+    ),
     ("(see https://example.com/a).", "(see [URL]).", {"URL": 1}),
     (
         "Paid $1,299.99 on 2024-03-15 with 5500 0055 5555 5559 at 14:30.",
@@ -263,6 +335,16 @@ PATHOLOGICAL: list[tuple[str, str, dict[str, int]]] = [
     ("1.2.3.4." * 1_000, "1.2.3.4." * 1_000, {}),
     ("DE89 " * 20_000, "DE89 " * 20_000, {}),
     ("001-" * 25_000, "001-" * 25_000, {}),
+    # URL trimming: one pass from the end, however much trails
+    ("http://a" + ")" * 50_000, "[URL]" + ")" * 50_000, {"URL": 1}),
+    ("http://a" + ".,;" * 30_000, "[URL]" + ".,;" * 30_000, {"URL": 1}),
+    ("http://a(" + ")" * 50_000, "[URL]" + ")" * 49_999, {"URL": 1}),
+    ("gb82 " * 20_000, "gb82 " * 20_000, {}),
+    ("gb82west" * 12_000, "gb82west" * 12_000, {}),
+    ("SSN " * 25_000, "SSN " * 25_000, {}),
+    ("born on " * 12_000, "born on " * 12_000, {}),
+    ("QQ 12 " * 16_000, "QQ 12 " * 16_000, {}),
+    ("+1 " * 33_000, "+1 " * 33_000, {}),
 ]
 
 # Inputs on which a second pass once found more than the first (random glued fragments).
@@ -355,6 +437,25 @@ def test_phones_in_a_long_run_are_found() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        (["+44 20 7946 0958"] * 10, ["[PHONE]"] * 10),
+        (
+            ["12 34"] * 30 + ["+44 20 7946 0958"] + ["56 78"] * 30,
+            ["12 34"] * 30 + ["[PHONE]"] + ["56 78"] * 30,
+        ),
+        (["+33 1 42 68 53 00", "+49 30 901820", "+91 98765 43210"] * 4, ["[PHONE]"] * 12),
+    ],
+)
+def test_spaced_international_numbers_in_a_run_over_128_characters(
+    numbers: list[str], expected: list[str]
+) -> None:
+    text = " ".join(numbers)
+    assert len(text) > 128
+    assert scrub(f"Data: {text}.").text == f"Data: {' '.join(expected)}."
+
+
 def test_placeholders_are_never_detected() -> None:
     text = " ".join(f"[{kind}]" for kind in PII_TYPES) + " @[HANDLE] [EMAIL]@[URL]"
     assert scrub(text) == ScrubResult(text=text, counts={})
@@ -388,7 +489,7 @@ def test_odd_input_never_raises(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "region", "expected"),
+    ("text", "regions", "expected"),
     [
         ("Appelle 01 42 68 53 00 ce soir.", "FR", "Appelle [PHONE] ce soir."),
         ("Appelle 01 42 68 53 00 ce soir.", "fr", "Appelle [PHONE] ce soir."),
@@ -401,10 +502,42 @@ def test_odd_input_never_raises(text: str) -> None:
         ("Call (460) 648-7647 now.", "FR", "Call (460) 648-7647 now."),
         ("Call +1 460 648 7647 now.", "FR", "Call [PHONE] now."),
         ("Call 001-460-648-7647 now.", "FR", "Call [PHONE] now."),
+        # the first region's national numbers count however written; the others' when
+        # grouped, from the trunk prefix 0, or after a phone word
+        ("Appelle 612345678 ce soir.", "ES", "Appelle [PHONE] ce soir."),
+        ("Appelle 612345678 ce soir.", "US,ES", "Appelle 612345678 ce soir."),
+        ("Appelle 612 34 56 78 ce soir.", "US,ES", "Appelle [PHONE] ce soir."),
+        ("Móvil 612345678.", "US,ES", "Móvil [PHONE]."),
+        ("Ring 07911 123456 now.", "US,GB", "Ring [PHONE] now."),
+        ("Ring 07911 123456 now.", "us, gb", "Ring [PHONE] now."),
+        ("Ring 07911 123456 now.", "US,FR", "Ring 07911 123456 now."),
     ],
 )
-def test_phone_region(text: str, region: str, expected: str) -> None:
-    assert scrub(text, phone_region=region).text == expected
+def test_phone_regions(text: str, regions: str, expected: str) -> None:
+    assert scrub(text, phone_regions=regions.split(",")).text == expected
+
+
+def test_phone_region_keyword_still_works_deprecated() -> None:
+    with pytest.warns(DeprecationWarning, match="phone_regions"):
+        assert scrub("Appelle 01 42 68 53 00.", phone_region="FR").text == "Appelle [PHONE]."
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("US,GB", ("US", "GB")), (" us , gb ,us", ("US", "GB")), (["fr"], ("FR",))],
+)
+def test_parse_regions(value: str | list[str], expected: tuple[str, ...]) -> None:
+    assert parse_regions(value) == expected
+
+
+@pytest.mark.parametrize(("value", "message"), [("US,XX", "XX"), ("", "at least one"), ("UK", "UK")])
+def test_parse_regions_refuses_unknown_codes(value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_regions(value)
+
+
+def test_default_regions() -> None:
+    assert DEFAULT_PHONE_REGIONS == ("US", "GB", "FR", "DE", "ES", "IT", "IN")
 
 
 def test_find_gives_typed_spans_of_the_input() -> None:
@@ -423,7 +556,8 @@ def test_find_gives_typed_spans_of_the_input() -> None:
         ("PHONE", "(460)648-7647x5938"),
     ]
     assert find("Nothing here, only joy.") == []
-    assert find("Appelle 01 42 68 53 00.", phone_region="FR") == [Entity("PHONE", 8, 22)]
+    assert find("Appelle 01 42 68 53 00.", phone_regions=["FR"]) == [Entity("PHONE", 8, 22)]
+    assert find("Appelle 01 42 68 53 00.") == [Entity("PHONE", 8, 22)]
 
 
 def test_result_shape() -> None:
@@ -439,5 +573,6 @@ def test_counts_follow_pii_types_order() -> None:
     result = scrub("@jane https://example.com jane@example.com")
     assert list(result.counts) == ["EMAIL", "URL", "HANDLE"]
     assert PII_TYPES == (
-        "EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "URL", "HANDLE",
+        "EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "UK_NINO", "DATE_OF_BIRTH", "IP_ADDRESS", "URL",
+        "HANDLE",
     )  # fmt: skip

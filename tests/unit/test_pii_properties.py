@@ -4,8 +4,10 @@ surrounds the value.
 
 Values come from reliability/pii_corpus.py: Faker, seeded from a drawn integer, in the ways
 people write them (Faker en_US phones with any area code and "x" extensions, valid numbers
-of eleven other locales, every Faker card type compact or grouped, IBANs of eight
-countries, IPv4 and IPv6, URLs with paths and queries, handles). ``derandomize``: the same
+of eleven other locales, national forms of the default regions, every Faker card type
+compact or grouped, IBANs of eight countries in any case and grouping, SSNs, UK National
+Insurance numbers, dates of birth after a birth word, IPv4 and IPv6, URLs with paths and
+queries, handles). ``derandomize``: the same
 examples on every run, so a CI run cannot fail on a new draw; a few seconds in all.
 """
 
@@ -18,8 +20,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from miyraa.pii import PII_TYPES, find, scrub
-from reliability.pii_corpus import CARD_TYPES, PHONE_LOCALES, card, foreign_phone, pii_value
+from miyraa.pii import DEFAULT_PHONE_REGIONS, PII_TYPES, find, scrub
+from reliability.pii_corpus import (
+    CARD_TYPES,
+    LEADS,
+    NATIONAL_LOCALES,
+    PHONE_LOCALES,
+    card,
+    foreign_phone,
+    national_phone,
+    needs_lead,
+    pii_value,
+)
 
 PROPERTY = settings(
     deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -55,11 +67,13 @@ def leaked(value: str, kind: str, scrubbed: str) -> bool:
     return len(digits) >= 7 and digits in re.sub(r"\D", "", scrubbed)
 
 
-def check_redacted(text: str, value: str, kind: str, region: str = "US") -> None:
-    result = scrub(text, phone_region=region)
+def check_redacted(
+    text: str, value: str, kind: str, regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+) -> None:
+    result = scrub(text, phone_regions=regions)
     assert not leaked(value, kind, result.text), (text, result.text)
     assert result.counts.get(kind, 0) >= 1, (text, result)
-    assert scrub(result.text, phone_region=region).text == result.text
+    assert scrub(result.text, phone_regions=regions).text == result.text
 
 
 @settings(PROPERTY, max_examples=300)
@@ -110,8 +124,10 @@ def test_glued_pieces_are_idempotent(pieces: list[tuple[str, str]]) -> None:
 @settings(PROPERTY, max_examples=60)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_no_generated_value_survives(kind: str, data: st.DataObject, seed: int) -> None:
-    value = pii_value(kind, random.Random(seed))
-    check_redacted(data.draw(around(value)), value, kind)
+    rng = random.Random(seed)
+    value = pii_value(kind, rng)
+    written = f"{rng.choice(LEADS[kind])} {value}" if needs_lead(kind, value) else value
+    check_redacted(data.draw(around(written)), value, kind)
 
 
 @pytest.mark.parametrize("card_type", CARD_TYPES)
@@ -128,7 +144,18 @@ def test_every_card_type_is_redacted(card_type: str, data: st.DataObject, seed: 
 def test_phones_of_other_locales_are_redacted(
     locale: str, data: st.DataObject, seed: int, international: bool
 ) -> None:
-    """National forms with the locale's region; international forms with the default (US)."""
+    """National forms with the locale's region first; international forms with the defaults."""
     value = foreign_phone(random.Random(seed), locale, international=international)
-    region = "US" if international else PHONE_LOCALES[locale]
-    check_redacted(data.draw(around(value)), value, "PHONE", region)
+    regions = DEFAULT_PHONE_REGIONS if international else (PHONE_LOCALES[locale],)
+    check_redacted(data.draw(around(value)), value, "PHONE", regions)
+
+
+@pytest.mark.parametrize("locale", NATIONAL_LOCALES)
+@settings(PROPERTY, max_examples=20)
+@given(data=st.data(), seed=st.integers(0, 2**32 - 1))
+def test_national_forms_of_the_default_regions_are_redacted(
+    locale: str, data: st.DataObject, seed: int
+) -> None:
+    """ "020 7946 0958", "06 12 34 56 78", "030 901820" ... with the default settings."""
+    value = national_phone(random.Random(seed), locale)
+    check_redacted(data.draw(around(value)), value, "PHONE")
