@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from miyraa.pii import DEFAULT_PHONE_REGIONS, parse_regions
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -56,7 +58,10 @@ class Settings(BaseSettings):
 
     # Safety and PII
     safety_threshold: float = Field(0.5, ge=0.0, le=1.0)
-    pii_phone_region: str = Field("US", min_length=2, max_length=2)
+    pii_phone_regions: str = Field(
+        ",".join(DEFAULT_PHONE_REGIONS),
+        description="comma-separated ISO 3166 regions whose national phone numbers the scrubber reads",
+    )
 
     # Rate limiting
     rate_limit: int = Field(600, ge=1, description="requests per window per client")
@@ -103,10 +108,18 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("pii_phone_region")
+    @field_validator("pii_phone_regions")
     @classmethod
-    def _upper_region(cls, value: str) -> str:
-        return value.upper()
+    def _known_regions(cls, value: str) -> str:
+        return ",".join(parse_regions(value))
+
+    def pii_phone_region_list(self) -> list[str]:
+        return self.pii_phone_regions.split(",")
+
+    @property
+    def pii_phone_region(self) -> str:
+        """Deprecated (the regions, comma-separated): use ``pii_phone_region_list()``."""
+        return self.pii_phone_regions
 
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]

@@ -40,7 +40,7 @@ _SSN_WORD = r"""
 _LINK = r"(?: [ \t]* (?: [:\#=\-] | is | was | number | no\.? | nr\.? ) ){0,3} [ \t]*"
 _SSN_AFTER_WORD = re.compile(
     rf"""
-    (?<! [A-Za-z0-9] ) {_SSN_WORD} {_LINK}
+    (?= s ) (?<! [A-Za-z0-9] ) {_SSN_WORD} {_LINK}          # a first letter to skip to, in C
     (?P<value> {_SSN_AREA} {_SSN_GROUP} {_SSN_SERIAL} ) {_NOT_IN_NUMBER_AFTER}
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -111,7 +111,7 @@ _DATE = rf"""
 """
 _DATE_OF_BIRTH = re.compile(
     rf"""
-    (?<! [A-Za-z0-9] ) {_BIRTH_WORD} {_BIRTH_LINK}
+    (?= [bdfgn] ) (?<! [A-Za-z0-9] ) {_BIRTH_WORD} {_BIRTH_LINK}
     (?P<value> {_DATE} ) (?! [A-Za-z0-9\[] | [./\-][0-9] )
     """,
     re.VERBOSE | re.IGNORECASE,

@@ -24,7 +24,7 @@ def scrub(
 
     ``phone_regions`` are the ISO 3166 regions whose national phone numbers are read, in
     order; international numbers (``+44 ...``) are found whatever the regions.
-    ``phone_region`` (one region) is deprecated: use ``phone_regions``.
+    ``phone_region`` (comma-separated regions) is deprecated: use ``phone_regions``.
     """
     entities = find(text, phone_regions=_regions(phone_regions, phone_region))
     found = Counter(entity.kind for entity in entities)
@@ -66,4 +66,4 @@ def _regions(phone_regions: Sequence[str], phone_region: str | None) -> Sequence
             phone_regions if phone_regions is DEFAULT_PHONE_REGIONS else phones.parse_regions(phone_regions)
         )
     warnings.warn("phone_region is deprecated: pass phone_regions", DeprecationWarning, stacklevel=3)
-    return phones.parse_regions([phone_region])
+    return phones.parse_regions(phone_region)

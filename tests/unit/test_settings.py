@@ -70,3 +70,19 @@ def test_hash_key_uses_the_secret_or_a_stable_random_key():
     random_key = Settings(_env_file=None, client_hash_secret="").hash_key()
     assert len(random_key) == 32
     assert Settings(_env_file=None, client_hash_secret="").hash_key() == random_key
+
+
+@pytest.mark.parametrize(
+    ("value", "regions"),
+    [("US,GB,FR,DE,ES,IT,IN", ["US", "GB", "FR", "DE", "ES", "IT", "IN"]), (" gb , fr,gb", ["GB", "FR"])],
+)
+def test_pii_phone_regions_are_a_checked_list(monkeypatch, value, regions):
+    monkeypatch.setenv("PII_PHONE_REGIONS", value)
+    assert Settings(_env_file=None).pii_phone_region_list() == regions
+
+
+@pytest.mark.parametrize("value", ["US,XX", "UK", "", " , "])
+def test_pii_phone_regions_refuse_unknown_codes(monkeypatch, value):
+    monkeypatch.setenv("PII_PHONE_REGIONS", value)
+    with pytest.raises(ValidationError, match="pii_phone_regions"):
+        Settings(_env_file=None)
