@@ -19,12 +19,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-import traceback
 from http import HTTPStatus
 from typing import Any
 
 from starlette.responses import JSONResponse
 
+from miyraa.logs import exception_fields
 from miyraa.observe import request_fields
 
 logger = logging.getLogger(__name__)
@@ -35,15 +35,7 @@ Scope = dict[str, Any]
 
 def internal_error(exc: BaseException, where: str) -> JSONResponse:
     """Log ``exc`` as our bug (frames and type, no message) and make the 500 the client gets."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    cause = exc.__cause__ or exc.__context__
-    logger.error(
-        "internal error in %s: %s%s",
-        where,
-        type(exc).__name__,
-        f" (from {type(cause).__name__})" if cause else "",
-        extra={"error_type": type(exc).__name__, "frames": frames},
-    )
+    logger.error("internal error in %s: %s", where, type(exc).__name__, extra=exception_fields(exc))
     trace_id = request_fields().get("trace_id")
     return JSONResponse(
         {"error": "internal error; the service logged it", "trace_id": trace_id}, status_code=500

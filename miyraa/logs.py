@@ -8,7 +8,9 @@ on that handler enforces the privacy rules for lines we do not write ourselves:
   and is split into method, path, status and duration fields;
 - a pydantic ``ValidationError`` traceback (BentoML logs one at ERROR for every
   400) is reduced to a WARNING naming the error types and locations, because its
-  text can carry the request's input.
+  text can carry the request's input;
+- any other traceback keeps its frames and exception types but loses the exception's
+  message, which can quote the text being handled (``exception_fields``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 
 from pydantic import ValidationError
 from pythonjsonlogger.json import JsonFormatter
@@ -52,6 +55,10 @@ class PrivacyFilter(logging.Filter):
             self._rewrite_access(record)
         if record.exc_info and isinstance(record.exc_info[1], ValidationError):
             self._reduce_validation_error(record, record.exc_info[1])
+        elif record.exc_info and record.exc_info[1] is not None:
+            for name, value in exception_fields(record.exc_info[1]).items():
+                setattr(record, name, value)
+            record.exc_info, record.exc_text = None, None
         if not hasattr(record, "trace_id"):
             record.trace_id = current_trace_id()
         return True
@@ -76,6 +83,18 @@ class PrivacyFilter(logging.Filter):
         record.msg, record.args = "invalid request: %s", ("; ".join(problems),)
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
+
+
+def exception_fields(exc: BaseException) -> dict[str, str]:
+    """A traceback that logs may hold: the exception's type and the code's frames, without the
+    exception's message (``KeyError('jane@...')`` quotes whatever the code was handling)."""
+    chain = [exc]
+    while (cause := chain[-1].__cause__ or chain[-1].__context__) is not None and len(chain) < 8:
+        chain.append(cause)
+    return {
+        "error_type": " <- ".join(type(e).__name__ for e in chain),
+        "frames": "".join(line for e in reversed(chain) for line in traceback.format_tb(e.__traceback__)),
+    }
 
 
 def _route(path: str | None) -> str:

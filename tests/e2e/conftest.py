@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from loadtest.serving import free_port, stop
@@ -17,6 +22,9 @@ from tests.model_store import built_model
 
 ROOT = Path(__file__).parents[2]
 RATE_LIMIT = 60
+KEYS = ("key-one", "key-two", "key-three")  # the faulty server's API keys
+ORIGIN = "https://app.example"  # the faulty server's CORS origin
+FAULTY_TIMEOUT_S = 4
 STARTUP_TIMEOUT_S = 120
 
 
@@ -26,6 +34,24 @@ class Server:
     stdout: Path
     stderr: Path
     readyz_statuses: list[tuple[int, float]] = field(default_factory=list)
+    pid: int = 0
+
+    def api_worker(self) -> psutil.Process:
+        """The process of the API service's worker (not the arbiter, not the runner)."""
+        for child in psutil.Process(self.pid).children(recursive=True):
+            command = " ".join(child.cmdline())
+            if "_bentoml_impl.worker.service" in command and "miyraa_runner" not in command:
+                return child
+        raise LookupError("no API worker found")
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        lines = []
+        for line in self.output_lines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                continue
+        return [line for line in lines if isinstance(line, dict)]
 
     def output_lines(self) -> list[str]:
         return [
@@ -36,10 +62,10 @@ class Server:
         ]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Server:
+@contextlib.contextmanager
+def serve(logs: Path, pythonpath: tuple[Path, ...] = (), **settings: str) -> Iterator[Server]:
+    """`bentoml serve service:Miyraa` on a free port with ``settings``, until ready; stopped after."""
     port = free_port()
-    logs = tmp_path_factory.mktemp("serve")
     env = {
         **os.environ,
         "MODEL_TAG": str(built_model().tag),
@@ -48,7 +74,10 @@ def server(tmp_path_factory) -> Server:
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
         "CLIENT_HASH_SECRET": "e2e-secret",
+        **settings,
     }
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath), str(ROOT), env.get("PYTHONPATH", "")])
     server = Server(f"http://127.0.0.1:{port}", logs / "stdout.log", logs / "stderr.log")
     with server.stdout.open("wb") as out, server.stderr.open("wb") as err:
         process = subprocess.Popen(
@@ -67,11 +96,35 @@ def server(tmp_path_factory) -> Server:
             stderr=err,
             start_new_session=True,
         )
+        server.pid = process.pid
         try:
             _wait_ready(server, process)
             yield server
         finally:
             stop(process)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Iterator[Server]:
+    with serve(tmp_path_factory.mktemp("serve")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def faulty(tmp_path_factory) -> Iterator[Server]:
+    """A server with API keys, CORS for ORIGIN, and faults in the runner (tests/e2e/faults/)."""
+    with serve(
+        tmp_path_factory.mktemp("faulty"),
+        pythonpath=(Path(__file__).parent / "faults",),
+        API_KEYS=",".join(KEYS),
+        CORS_ORIGINS=ORIGIN,
+        # BentoML's request timeout keeps each request's context for its length (a timer
+        # per request): short here, so that tests/e2e/test_edges.py sees memory settle.
+        REQUEST_TIMEOUT_S=str(FAULTY_TIMEOUT_S),
+        RUNNER_CALL_TIMEOUT_S="3",
+        RUNNER_MAX_LATENCY_MS="2000",
+    ) as running:
+        yield running
 
 
 def _wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
