@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 
-from stdnum import iban, luhn
+from stdnum import iban, luhn, numdb
 
 from miyraa.pii.spans import Span, outside
 
@@ -69,17 +70,29 @@ _GROUP_SEPARATOR = re.compile("[ -]")
 
 
 def find_ibans(text: str) -> Iterator[Span]:
-    """The longest valid IBAN that starts each candidate, cut where a separator is."""
+    """The IBAN that starts each candidate: as many letters and digits as its country's
+    IBANs have, cut where a separator is or at the end."""
     position = 0
     while match := _IBAN.search(text, position):
         value = match.group()
-        ends = [i for i, char in enumerate(value) if char in " -" and i > 3] + [len(value)]
-        end = next((end for end in reversed(ends) if is_iban(value[:end])), None)
+        length, end, count = _iban_length(value[:2].upper()), None, 0
+        for index, char in enumerate(value) if length else ():
+            count += char not in " -"
+            if count == length and (index + 1 == len(value) or value[index + 1] in " -"):
+                end = index + 1 if is_iban(value[: index + 1]) else None
+                break
         if end is None:
             position = match.start() + 1  # an IBAN may start at a later group
         else:
             position = match.start() + end
             yield match.start(), position
+
+
+@cache
+def _iban_length(country: str) -> int:
+    """How many letters and digits the IBANs of a country have; 0 for no IBAN country."""
+    parts = numdb.get("iban").info(country)[0][1].get("bban", "")
+    return 4 + sum(int(size) for size in re.findall(r"[0-9]+", parts)) if parts else 0
 
 
 def iban_shapes(text: str) -> list[Span]:

@@ -114,8 +114,10 @@ _MAX_PHONE_RUN = 128
 _PLUS_WINDOW = 32  # a spaced international number with an extension fits
 _MAX_E164_DIGITS = 15
 _GROUP = re.compile(r"[^ \t\u00a0]+")
-# Failed parses allowed per matcher call: bounds the work on runs like "12 12 12 ...".
+# Failed parses allowed per matcher call: bounds the work on runs like "12 12 12 ...";
+# fewer in the regions after the first, which only read national forms.
 _MAX_PHONE_TRIES = 6
+_MAX_SECONDARY_TRIES = 1
 # A window that fails is tried again without its last group if it has at most this many.
 _MAX_RETRY_GROUPS = 8
 
@@ -219,10 +221,10 @@ def _first_found(
 ) -> tuple[list[Span], Sequence[str]]:
     """The phones of the first region that reads any, and that region."""
     for region in regions:
+        tries = _MAX_PHONE_TRIES if region == primary else _MAX_SECONDARY_TRIES
         strict = region != primary and phonenumbers.country_code_for_region(region) != 1
-        found = [
-            span for span in _match_phones(text, window, region) if _written_as_phone(text, span, strict)
-        ]
+        spans = _match_phones(text, window, region, tries)
+        found = [span for span in spans if _written_as_phone(text, span, strict)]
         if found:
             return found, (region,)
     return [], regions
@@ -254,7 +256,7 @@ def _is_version(value: str) -> bool:
     return any(len(group) == 1 for group in groups[1:]) or any(len(group) >= 5 for group in groups)
 
 
-def _match_phones(text: str, window: Span, region: str) -> Iterator[Span]:
+def _match_phones(text: str, window: Span, region: str, tries: int) -> Iterator[Span]:
     """Run the matcher on a window plus the context its checks read: the character
     before (never a digit) and the one after, unless another number starts there,
     or the ":MM" of a time stamp. Dates it reads as numbers are dropped."""
@@ -264,7 +266,7 @@ def _match_phones(text: str, window: Span, region: str) -> Iterator[Span]:
         stop = end + 3
     offset = max(0, start - 1)
     leniency = phonenumbers.Leniency.VALID
-    matcher = phonenumbers.PhoneNumberMatcher(text[offset:stop], region, leniency, _MAX_PHONE_TRIES)
+    matcher = phonenumbers.PhoneNumberMatcher(text[offset:stop], region, leniency, tries)
     for match in matcher:
         span = offset + match.start, offset + match.end
         if start <= span[0] and span[1] <= end and not _DATE.fullmatch(text, *span):
