@@ -406,6 +406,27 @@ def _quantity(rng: random.Random) -> str:
     )
 
 
+def _everyday(rng: random.Random) -> str:
+    """What a scrubber may take for PII and must not: "@" for "at", chat-wide mentions,
+    versions after "update to", numbers after order words, bare counts, dates without a
+    birth word."""
+    n = rng.randint(100_000_000, 999_999_999)
+    return rng.choice(
+        [
+            f"working @{rng.choice(('home', 'work', 'school', 'the office'))}",
+            f"@{rng.choice(('everyone', 'here', 'channel', 'all'))} listen",
+            f"update to {rng.randint(1, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}.{rng.randint(0, 9)}",
+            f"upgraded from {rng.randint(1, 4)}.0.0.{rng.randint(1, 9)} to {rng.randint(5, 9)}.0.0.1",
+            f"order #{rng.randint(10_000_000, 99_999_999)}",
+            f"ticket #0{rng.randint(100_000_000, 999_999_999)}",
+            f"{n:,} views",
+            f"{n} steps",
+            f"the party on {_date(rng)}",
+            f"{rng.randint(1, 9)}-{rng.randint(0, 9)} at half time",
+        ]
+    )
+
+
 NUMBER_MAKERS: dict[str, Callable[[random.Random], str]] = {
     "date": _date,
     "time": _time,
@@ -415,6 +436,7 @@ NUMBER_MAKERS: dict[str, Callable[[random.Random], str]] = {
     "percent": _percent,
     "score": _score,
     "quantity": _quantity,
+    "everyday": _everyday,
 }
 CLEAN_FRAMES = (
     "{feeling}: it happened on {date} at {time}.",
@@ -428,6 +450,8 @@ CLEAN_FRAMES = (
     "{feeling}; {order} was refunded ({price}) on {date}.",
     "Meet @ {time}? {feeling}.",
     "{feeling}: {quantity} done, {percent} to go, now on {version}.",
+    "{feeling}, {everyday}.",
+    "{everyday}? {feeling} ({price}, {score}).",
 )
 
 

@@ -49,7 +49,8 @@ import sys
 from typing import Any
 
 #: Presidio entity type -> our type (miyraa.pii.PII_TYPES). Presidio has no recognizer for
-#: social-media handles, so HANDLE is never reported.
+#: social-media handles or dates of birth (DATE_TIME is any date), and its UK NINO one is not
+#: among those run here, so HANDLE, DATE_OF_BIRTH and UK_NINO are never reported.
 ENTITY_MAP: dict[str, str] = {
     "EMAIL_ADDRESS": "EMAIL",
     "PHONE_NUMBER": "PHONE",
@@ -60,7 +61,7 @@ ENTITY_MAP: dict[str, str] = {
     "URL": "URL",
 }
 #: Our types Presidio cannot report.
-UNSUPPORTED: tuple[str, ...] = ("HANDLE",)
+UNSUPPORTED: tuple[str, ...] = ("UK_NINO", "DATE_OF_BIRTH", "HANDLE")
 #: Presidio's default: AnalyzerEngine(default_score_threshold=0).
 SCORE_THRESHOLD = 0.0
 LANGUAGE = "en"

@@ -86,8 +86,9 @@ _DATE = re.compile(
 _DOTTED_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+){3,}")
 _DIGIT = re.compile(r"\d")
 _GROUPED = re.compile(r"[0-9][ \t\u00a0().\-/]+[0-9]")
-# 3-2-4 digits is how SSNs are written, not phone numbers (Spain's "666 12 34 56" is 3-2-2-2).
-_SSN_SHAPE = re.compile(r"[0-9]{3}([ -])[0-9]{2}\1[0-9]{4}")
+# Not phone numbers however a region reads them: 3-2-4 digits is how SSNs are written
+# (Spain's "666 12 34 56" is 3-2-2-2), and "16418.20" is an amount.
+_NOT_A_PHONE = re.compile(r"[0-9]{3}([ -])[0-9]{2}\1[0-9]{4}|[0-9]+[.,][0-9]{1,2}")
 # The words before a national number that make it one, or make it something else.
 _CONTEXT_CHARS = 24
 _PHONE_WORD = re.compile(
@@ -232,13 +233,13 @@ def _first_found(
 
 def _written_as_phone(text: str, span: Span, strict: bool) -> bool:
     """International numbers always; national ones neither after an order word nor in the
-    shape of an SSN and, when ``strict``, only grouped, from the trunk prefix 0, or after a
+    shape of an SSN or an amount and, when ``strict``, only grouped, from the trunk prefix 0, or after a
     phone word."""
     start, end = span
     if _INTERNATIONAL.match(text, start, end):
         return True
     before = text[max(0, start - _CONTEXT_CHARS) : start]
-    if _ORDER_WORD.search(before) or _SSN_SHAPE.fullmatch(text, start, end):
+    if _ORDER_WORD.search(before) or _NOT_A_PHONE.fullmatch(text, start, end):
         return False
     if not strict:
         return True

@@ -188,6 +188,7 @@ NEAR_MISSES: list[str] = [
     # everyday numbers
     "Scores 3-2 and 21-19, at 14:30, for €1.299,00 on v2.0.0.1 (room 612).",
     "Mix 1 part in 612 34 parts.",
+    "The flight was 16418.20 USD, or 1641820,50 in another currency.",
     "NI numbers look like QQ123456X but not with that letter; AB1234567C has too many digits.",
 ]
 

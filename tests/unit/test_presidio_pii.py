@@ -50,7 +50,7 @@ def test_plain_text_yields_no_span(text: str) -> None:
 
 
 def test_handles_have_no_presidio_recognizer() -> None:
-    assert presidio_pii.UNSUPPORTED == ("HANDLE",)
+    assert presidio_pii.UNSUPPORTED == ("UK_NINO", "DATE_OF_BIRTH", "HANDLE")
     assert presidio_pii.find("Follow @jane_doe for more happy vibes") == []
 
 

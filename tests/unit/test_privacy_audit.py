@@ -40,12 +40,25 @@ def test_clean_corpus_is_seeded_and_holds_no_pii_shapes() -> None:
     assert texts == clean_corpus(300, seed=1)
     assert len(set(texts)) > 250
     for text in texts:
-        assert re.search(r"\w@|@\w|://|www\.", text) is None, text
-        # long digit runs only in order and parcel numbers (Amazon, UPS, FedEx, USPS)
-        assert re.search(r"\d{9}", re.sub(r"(?:order|parcel) [-0-9A-Z ]+", "", text)) is None, text
+        # "@" only for "at" and chat-wide mentions, which are no one's handle
+        not_at = r"@(?!home|work|school|the office|everyone|here|channel|all)\w"
+        assert re.search(rf"\w@|{not_at}|://|www\.", text) is None, text
+        # long digit runs only in order, ticket and parcel numbers (Amazon, UPS, FedEx, USPS)
+        # and counts of steps
+        others = re.sub(r"(?:order|parcel|ticket) #?[-0-9A-Z ]+|\d+ steps", "", text)
+        assert re.search(r"\d{9}", others) is None, text
     joined = " ".join(texts)
     shapes = (r"\d{4}-\d\d-\d\d", r"\d\d:\d\d", r"\$[\d,]+\.\d\d", r"v\d+\.\d+\.\d+", "%", "/100")
     for shape in (*shapes, r"parcel 9400 \d{4} \d{4}", r"parcel 7\d{11}\b", r"order 11\d-\d{7}-"):
+        assert re.search(shape, joined), shape
+    everyday = (
+        r"@home",
+        r"@(?:everyone|here|channel|all) ",
+        r"update to \d\.\d\.\d\.\d",
+        r"order #\d{8}\b",
+        r"\b\d{9} steps",
+    )
+    for shape in everyday:
         assert re.search(shape, joined), shape
 
 
