@@ -90,7 +90,7 @@ def leak_forms(kind: str, value: str) -> tuple[list[str], list[str]]:
     elif kind == "IP_ADDRESS" and ":" in value:
         address = ipaddress.IPv6Address(value)
         exact |= {address.compressed, address.exploded}
-    elif kind == "IBAN":
+    elif kind in ("IBAN", "UK_NINO"):
         bare.add(re.sub(r"[^A-Za-z0-9]", "", value).upper())
     elif kind in ("PHONE", "CREDIT_CARD", "US_SSN"):
         main = _EXTENSION.sub("", value)
@@ -113,7 +113,7 @@ def count_leaks(values: Iterable[PiiValue], sources: dict[str, list[str]]) -> li
     for source, lines in sources.items():
         views = _views("\n".join(lines))
         for (kind, value), (exact, bare) in sorted(forms.items()):
-            view = "alnum" if kind == "IBAN" else "digits"
+            view = "alnum" if kind in ("IBAN", "UK_NINO") else "digits"
             for form, name in [(form, "text") for form in exact] + [(form, view) for form in bare]:
                 if form in views[name]:
                     count = sum(form in _views(line)[name] for line in lines)

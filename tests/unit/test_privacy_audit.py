@@ -105,6 +105,8 @@ SSN = PiiValue("US_SSN", "123-45-6789", 0, 11)
         (EMAIL, "user jane.doe@example.com"),
         (EMAIL, json.dumps({"error": "Jane.Doe@Example.com"})),
         (SSN, "ssn 123456789;"),
+        (PiiValue("UK_NINO", "QQ 12 34 56 C", 0, 13), "nino=qq123456c"),
+        (PiiValue("DATE_OF_BIRTH", "15/03/1985", 0, 10), '{"msg": "born 15/03/1985"}'),
         (PiiValue("EMAIL", "josé@correo.es", 0, 14), json.dumps({"message": "josé@correo.es"})),
         (PiiValue("HANDLE", "@jane_doe", 0, 9), "GET /users/%40jane_doe 404"),
         (PiiValue("IP_ADDRESS", "2001:db8::1", 0, 11), "from 2001:0db8:0000:0000:0000:0000:0000:0001"),
