@@ -16,12 +16,13 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from bentoml._internal.configuration.containers import BentoMLContainer
 
 from loadtest.serving import free_port, stop
 from tests.model_store import built_model
 
 ROOT = Path(__file__).parents[2]
-RATE_LIMIT = 60
+RATE_LIMIT = 60  # the faulty server's, per API key
 KEYS = ("key-one", "key-two", "key-three")  # the faulty server's API keys
 ORIGIN = "https://app.example"  # the faulty server's CORS origin
 FAULTY_TIMEOUT_S = 4
@@ -76,6 +77,12 @@ def serve(logs: Path, pythonpath: tuple[Path, ...] = (), **settings: str) -> Ite
         "CLIENT_HASH_SECRET": "e2e-secret",
         **settings,
     }
+    # Its own BentoML home (sharing the model store): a second `bentoml serve` on one home
+    # empties the first one's Prometheus directory, and its metrics read 0 from then on.
+    home = logs / "bentoml-home"
+    home.mkdir()
+    (home / "models").symlink_to(Path(BentoMLContainer.bentoml_home.get()) / "models")
+    env["BENTOML_HOME"] = str(home)
     if pythonpath:
         env["PYTHONPATH"] = os.pathsep.join([*map(str, pythonpath), str(ROOT), env.get("PYTHONPATH", "")])
     server = Server(f"http://127.0.0.1:{port}", logs / "stdout.log", logs / "stderr.log")
@@ -106,7 +113,8 @@ def serve(logs: Path, pythonpath: tuple[Path, ...] = (), **settings: str) -> Ite
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[Server]:
-    with serve(tmp_path_factory.mktemp("serve")) as running:
+    # The rate limit counts per address: every test here shares one (test_failures.py checks it).
+    with serve(tmp_path_factory.mktemp("serve"), RATE_LIMIT="1000000") as running:
         yield running
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import KEYS, ORIGIN, RATE_LIMIT, Server
+from tests.e2e.test_serve import metric
 
 
 def post(server: Server, text: str, key: str = KEYS[0], **extra: str) -> httpx.Response:
@@ -78,15 +79,26 @@ def test_cors_answers_preflights_without_a_key_and_marks_refusals(faulty):
 
 
 def test_the_rate_limit_counts_per_key_whatever_client_id_says(faulty):
-    used = {key: 0 for key in KEYS}
-    key = KEYS[1]  # the other tests spend KEYS[0]
+    key = KEYS[1]  # the other tests spend KEYS[0] and KEYS[2]
+    before = httpx.get(f"{faulty.url}/metrics").text
     for i in range(RATE_LIMIT):
         r = post(faulty, "short and sweet", key=key, client_id=f"fresh-id-{i}")
         assert r.status_code == 200, (i, r.text)
-        used[key] += 1
-    r = post(faulty, "short and sweet", key=key, client_id="yet-another-id")
-    assert r.status_code == 429
     assert r.headers["x-ratelimit-remaining"] == "0"
-    assert int(r.headers["retry-after"]) >= 1
+    refused = post(faulty, "short and sweet", key=key, client_id="yet-another-id")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == f"rate limit of {RATE_LIMIT} requests per 600 s exceeded"
+    assert refused.headers["x-ratelimit-limit"] == str(RATE_LIMIT)
+    assert refused.headers["x-ratelimit-remaining"] == "0"
+    assert int(refused.headers["retry-after"]) >= 1 and int(refused.headers["x-ratelimit-reset"]) >= 1
+    after = httpx.get(f"{faulty.url}/metrics").text
+    assert (
+        metric(after, "miyraa_rate_limit_exceeded_total") - metric(before, "miyraa_rate_limit_exceeded_total")
+        == 1
+    )
+    assert (
+        metric(after, "miyraa_requests_total", endpoint="/fingerprint", status="429")
+        - metric(before, "miyraa_requests_total", endpoint="/fingerprint", status="429")
+    ) == 1
     # Another key has its own quota, whatever client_id it borrows.
     assert post(faulty, "short and sweet", key=KEYS[0], client_id="fresh-id-0").status_code == 200

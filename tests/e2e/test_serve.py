@@ -8,7 +8,6 @@ import pytest
 
 from miyraa.labels import EMOTIONS
 from miyraa.pii import PII_TYPES
-from tests.e2e.conftest import RATE_LIMIT
 
 PII_VALUES = {
     "EMAIL": "maria.lopez+work@inbox.example.org",
@@ -52,9 +51,7 @@ def test_probes_and_health(http):
 
 def test_fingerprint_with_bentoml_client(server):
     with bentoml.SyncHTTPClient(server.url) as client:
-        body = client.fingerprint(
-            {"text": "We won the championship!!! I can't stop screaming", "client_id": "sdk"}
-        )
+        body = client.fingerprint(text="We won the championship!!! I can't stop screaming", client_id="sdk")
     assert body["emotion"] in EMOTIONS
     assert abs(sum(body["emotion_scores"].values()) - 1) < 1e-4
 
@@ -141,42 +138,22 @@ def test_metrics_move_with_the_requests(http):
     )
     http.post("/fingerprint", json={"text": ""})
     http.post("/fingerprint/batch", json={"texts": ["hello", "ok thanks"], "client_id": "m1"})
-    statuses = [
-        http.post("/fingerprint", json={"text": "hi", "client_id": "burst"}).status_code
-        for _ in range(RATE_LIMIT + 1)
-    ]
     after = http.get("/metrics").text
 
     def moved(name: str, **labels: str) -> float:
         return metric(after, name, **labels) - metric(before, name, **labels)
 
-    assert statuses.count(429) == 1 and statuses[-1] == 429
-    assert moved("miyraa_requests_total", endpoint="/fingerprint", status="200") == 2 + RATE_LIMIT
+    assert moved("miyraa_requests_total", endpoint="/fingerprint", status="200") == 2
     assert moved("miyraa_requests_total", endpoint="/fingerprint", status="400") == 1
-    assert moved("miyraa_requests_total", endpoint="/fingerprint", status="429") == 1
     assert moved("miyraa_requests_total", endpoint="/fingerprint/batch", status="200") == 1
-    assert moved("miyraa_request_duration_seconds_count", endpoint="/fingerprint") == 4 + RATE_LIMIT
-    assert moved("miyraa_rate_limit_exceeded_total") == 1
+    assert moved("miyraa_request_duration_seconds_count", endpoint="/fingerprint") == 3
     assert moved("miyraa_pii_detected_total", entity_type="EMAIL") == 1
-    assert moved("miyraa_emotion_predictions_total") == 4 + RATE_LIMIT
-    assert moved("miyraa_unsafe_texts_total", category="threatening") >= 1
-    assert moved("miyraa_text_length_chars_count") == 4 + RATE_LIMIT  # admitted texts only
+    assert moved("miyraa_emotion_predictions_total") == 4
+    assert moved("miyraa_unsafe_texts_total", category="threatening") == 1
+    assert moved("miyraa_text_length_chars_count") == 4  # admitted texts only
     assert metric(after, "miyraa_model_ready") == 1
     for entity in PII_TYPES:
         assert f'miyraa_pii_detected_total{{entity_type="{entity}"}}' in after
-
-
-def test_rate_limited_response_carries_retry_headers(http):
-    for _ in range(RATE_LIMIT):
-        http.post("/fingerprint", json={"text": "hi", "client_id": "headers"})
-    refused = http.post("/fingerprint", json={"text": "hi", "client_id": "headers"})
-    assert refused.status_code == 429
-    assert "rate limit" in refused.json()["error"]
-    assert int(refused.headers["Retry-After"]) >= 1
-    assert refused.headers["X-RateLimit-Limit"] == str(RATE_LIMIT)
-    assert refused.headers["X-RateLimit-Remaining"] == "0"
-    assert int(refused.headers["X-RateLimit-Reset"]) >= 1
-    assert http.post("/fingerprint", json={"text": "hi", "client_id": "someone-else"}).status_code == 200
 
 
 def test_no_pii_or_raw_text_in_responses_logs_or_metrics(server, http):
