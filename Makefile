@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
+.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii loop-stall chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -84,7 +84,7 @@ bench: model ## both text mixes (BENCH_MIX=chat|documents for one): model ceilin
 bench-smoke: model ## every part of the benchmark for seconds, no targets (CI)
 	$(PY) benchmarks/bench.py --smoke
 
-bench-pii: env ## scrubber speed on 100 KB inputs (fails at >= 100 ms)
+bench-pii: env ## scrubber speed on 100 KB inputs, realistic and worst shapes, and its linearity (limits in benchmarks/bench_pii.py)
 	$(PY) benchmarks/bench_pii.py
 
 chaos: model ## overload (3x saturation for 60 s) and faults (runner killed, SIGTERM) under load; fails on a missed target
@@ -96,6 +96,9 @@ chaos-smoke: model ## CI: a 10-second burst that judges nothing, and every fault
 
 fuzz: model ## schemathesis on /docs.json: >= 1,000 cases, 0 failures, 0 5xx
 	$(PY) reliability/fuzz.py
+
+loop-stall: model ## the API's event loop under batches at MAX_REQUEST_CHARS: /livez's longest wait (fails over 250 ms)
+	$(PY) reliability/loop_stall.py
 
 fuzz-smoke: model ## CI: about 200 schemathesis cases
 	$(PY) reliability/fuzz.py --examples 40 --min-cases 150

@@ -47,7 +47,9 @@ from runners.fingerprint import runner_service
 logger = logging.getLogger("service")
 settings = get_settings()
 configure_logging(settings)
-FingerprintRequest, BatchRequest = request_models(settings.max_text_chars, settings.max_batch_texts)
+FingerprintRequest, BatchRequest = request_models(
+    settings.max_text_chars, settings.max_batch_texts, settings.max_request_chars
+)
 FingerprintRunner = runner_service(settings)
 HEALTH = "/health"
 
@@ -93,6 +95,7 @@ class Miyraa:
     def __init__(self) -> None:
         self.settings = settings
         self.hash_key = settings.hash_key()
+        self.phone_regions = tuple(settings.pii_phone_region_list())
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window, settings.rate_limit_max_clients)
         self.admission = Admission(settings.admission_goal_ms / 1000)
         self.started = time.monotonic()
@@ -157,7 +160,7 @@ class Miyraa:
         return results
 
     def _scrub(self, texts: list[str]) -> list[ScrubResult]:
-        scrubbed = [scrub(text, phone_region=settings.pii_phone_region) for text in texts]
+        scrubbed = [scrub(text, phone_regions=self.phone_regions) for text in texts]
         for text, clean in zip(texts, scrubbed, strict=True):
             record_input(text, clean)
         return scrubbed

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
 
@@ -59,19 +67,34 @@ class BatchRequest(_Strict):
 
 
 def request_models(
-    max_text_chars: int, max_batch_texts: int
+    max_text_chars: int, max_batch_texts: int, max_request_chars: int
 ) -> tuple[type[FingerprintRequest], type[BatchRequest]]:
-    """The request bodies with the service's limits on each text and on a batch."""
+    """The request bodies with the service's limits on each text, on a batch's length and on
+    the characters a batch holds in all (what the scrubber reads per request is bounded)."""
     text = Annotated[
         str,
         StringConstraints(min_length=1, max_length=max_text_chars, pattern=r"\S"),
         Field(description=f"1 to {max_text_chars} characters, not only whitespace"),
     ]
     single = create_model("FingerprintRequest", __base__=FingerprintRequest, text=(text, ...))
+
+    def total_within_limit(cls: type[BatchRequest], texts: list[str]) -> list[str]:
+        if (total := sum(len(t) for t in texts)) > max_request_chars:
+            raise ValueError(f"the texts hold {total} characters in all; at most {max_request_chars}")
+        return texts
+
     batch = create_model(
         "BatchRequest",
         __base__=BatchRequest,
-        texts=(list[text], Field(min_length=1, max_length=max_batch_texts)),
+        __validators__={"total_within_limit": field_validator("texts")(total_within_limit)},
+        texts=(
+            list[text],
+            Field(
+                min_length=1,
+                max_length=max_batch_texts,
+                description=f"1 to {max_batch_texts} texts, {max_request_chars} characters in all",
+            ),
+        ),
     )
     return single, batch
 

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Input limits
     max_text_chars: int = Field(5000, ge=1, le=100_000)
     max_batch_texts: int = Field(64, ge=1, le=1024)
+    max_request_chars: int = Field(
+        100_000, ge=1, le=10_000_000, description="characters in all the texts of one request"
+    )
 
     # Safety and PII
     safety_threshold: float = Field(0.5, ge=0.0, le=1.0)
@@ -90,6 +93,16 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
 
+    @model_validator(mode="after")
+    def _limits_nest(self) -> Settings:
+        """A single text of the longest allowed length must fit the per-request total."""
+        if self.max_text_chars > self.max_request_chars:
+            raise ValueError(
+                "need MAX_TEXT_CHARS <= MAX_REQUEST_CHARS, "
+                f"got {self.max_text_chars} > {self.max_request_chars}"
+            )
+        return self
+
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _normalise_case(cls, value: object) -> object:
@@ -115,11 +128,6 @@ class Settings(BaseSettings):
 
     def pii_phone_region_list(self) -> list[str]:
         return self.pii_phone_regions.split(",")
-
-    @property
-    def pii_phone_region(self) -> str:
-        """Deprecated (the regions, comma-separated): use ``pii_phone_region_list()``."""
-        return self.pii_phone_regions
 
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.get_secret_value().split(",") if k.strip()]

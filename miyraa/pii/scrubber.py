@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from functools import partial
@@ -17,27 +16,22 @@ PII_TYPES: tuple[str, ...] = (
 DEFAULT_PHONE_REGIONS = phones.DEFAULT_PHONE_REGIONS
 
 
-def scrub(
-    text: str, *, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS, phone_region: str | None = None
-) -> ScrubResult:
+def scrub(text: str, *, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> ScrubResult:
     """Replace every PII value in ``text`` with ``[TYPE]`` and count them.
 
     ``phone_regions`` are the ISO 3166 regions whose national phone numbers are read, in
     order; international numbers (``+44 ...``) are found whatever the regions.
-    ``phone_region`` (comma-separated regions) is deprecated: use ``phone_regions``.
     """
-    entities = find(text, phone_regions=_regions(phone_regions, phone_region))
+    entities = find(text, phone_regions=phone_regions)
     found = Counter(entity.kind for entity in entities)
     return ScrubResult(
         text=render(text, entities), counts={kind: found[kind] for kind in PII_TYPES if kind in found}
     )
 
 
-def find(
-    text: str, *, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS, phone_region: str | None = None
-) -> list[Entity]:
+def find(text: str, *, phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> list[Entity]:
     """The values ``scrub`` replaces, sorted and not overlapping, in the coordinates of ``text``."""
-    regions = _regions(phone_regions, phone_region)
+    regions = phone_regions if phone_regions is DEFAULT_PHONE_REGIONS else phones.parse_regions(phone_regions)
     finders: tuple[tuple[str, Finder], ...] = (
         ("URL", contact.find_urls),
         ("EMAIL", contact.find_emails),
@@ -58,12 +52,3 @@ def find(
             entities = add(entities, spans, kind)
             scrubbed = render(text, entities)
     return entities
-
-
-def _regions(phone_regions: Sequence[str], phone_region: str | None) -> Sequence[str]:
-    if phone_region is None:
-        return (
-            phone_regions if phone_regions is DEFAULT_PHONE_REGIONS else phones.parse_regions(phone_regions)
-        )
-    warnings.warn("phone_region is deprecated: pass phone_regions", DeprecationWarning, stacklevel=3)
-    return phones.parse_regions(phone_region)

@@ -179,7 +179,7 @@ def test_past_the_admission_limit_a_request_is_shed_at_once(api, monkeypatch):
         return original(self, texts)
 
     monkeypatch.setattr(FingerprintRunner, "_predict", held)
-    texts = [f"text {i} " + "long words here " * 300 for i in range(64)]
+    texts = [f"text {i:02d} " + "long words here " * 93 for i in range(64)]  # 95,744 characters in all
     with ThreadPoolExecutor(1) as pool:
         full = pool.submit(post, api, "/fingerprint/batch", {"texts": texts})
         assert inside.wait(10)  # the batch is inside the runner now

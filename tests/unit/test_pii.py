@@ -518,11 +518,6 @@ def test_phone_regions(text: str, regions: str, expected: str) -> None:
     assert scrub(text, phone_regions=regions.split(",")).text == expected
 
 
-def test_phone_region_keyword_still_works_deprecated() -> None:
-    with pytest.warns(DeprecationWarning, match="phone_regions"):
-        assert scrub("Appelle 01 42 68 53 00.", phone_region="FR").text == "Appelle [PHONE]."
-
-
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("US,GB", ("US", "GB")), (" us , gb ,us", ("US", "GB")), (["fr"], ("FR",))],
