@@ -6,7 +6,8 @@ BentoML generates the document from the API signatures, but (found by `make fuzz
   does not know (3.1 does), or, in request bodies, drops the null branch and keeps only
   ``default: null``; clients and fuzzers then read ``null`` as invalid;
 - it lists none of the answers this service adds: 401 (API keys), 408 (slow body),
-  413 (body cap), 415 (not JSON), 429 (rate limit), 503 (shed or runner down);
+  413 (body cap), 415 (not JSON), 429 (rate limit), 500 (our bug, with its trace id),
+  503 (shed or runner down);
 - it leaves the request body optional (OpenAPI's default), but without one the answer is 400.
 ``amend`` fixes those; ``OpenAPIMiddleware`` applies it to the document as it is served.
 """
@@ -19,7 +20,10 @@ from typing import Any
 ERROR = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "what was wrong"}},
+    "properties": {
+        "error": {"type": "string", "description": "what was wrong"},
+        "trace_id": {"type": "string", "description": "5xx only: the request's id in the service's logs"},
+    },
 }
 RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 ADDED = {
@@ -28,6 +32,7 @@ ADDED = {
     "413": ("request body over MAX_BODY_BYTES", False),
     "415": ("Content-Type is not application/json", False),
     "429": ("rate limit exceeded for this client", True),
+    "500": ("a bug on the service's side, logged under the trace_id in the body", False),
     "503": ("busy (load shed) or the model is temporarily unavailable", True),
 }
 Scope = dict[str, Any]

@@ -48,12 +48,17 @@ class Runner(Protocol):
 
 class RunnerLink:
     def __init__(
-        self, runner: Runner, max_batch_size: int, max_call_s: float, probe_timeout_s: float
+        self,
+        runner: Runner,
+        max_batch_size: int,
+        max_call_s: float,
+        probe_timeout_s: float,
+        probe_every_s: float = 0.5,
     ) -> None:
         self.runner = runner
         self.max_call_s = max_call_s
         self.probe_timeout_s = probe_timeout_s
-        self.health = RunnerHealth(self.ready)
+        self.health = RunnerHealth(self.ready, probe_every_s)
         self.coalescer: Coalescer[ModelOutput] = Coalescer(
             runner.predict,
             max_batch_size,

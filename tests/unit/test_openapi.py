@@ -25,7 +25,7 @@ def spec() -> dict:
 def test_the_service_own_answers_are_documented_on_the_apis_only():
     out = amend(spec(), ("/fingerprint",))
     responses = out["paths"]["/fingerprint"]["post"]["responses"]
-    assert sorted(responses) == ["200", "400", "401", "408", "413", "415", "429", "503"]
+    assert sorted(responses) == ["200", "400", "401", "408", "413", "415", "429", "500", "503"]
     assert responses["503"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     assert "headers" not in responses["413"]
     assert out["components"]["schemas"]["Error"]["required"] == ["error"]
