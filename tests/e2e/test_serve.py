@@ -91,8 +91,9 @@ def test_concurrent_requests_are_batched_by_the_runner(http):
 def test_an_idle_service_serves_big_batches_of_long_texts_then_single_ones(http):
     """64 texts of 1,200-1,560 characters (past the token limit), up to MAX_REQUEST_CHARS
     (100,000) in all, one batch after another on an otherwise idle service: each is within
-    the documented limits, so each succeeds. The batcher's own latency budget counts texts, not tokens; admission and that
-    budget must not refuse such a batch (it once got 503 five times out of eight)."""
+    the documented limits, so each succeeds. The batcher's own latency budget counts texts,
+    not tokens; admission and that budget must not refuse such a batch (it once got 503
+    five times out of eight)."""
     rng = random.Random(11)
     words = [
         "the",
