@@ -23,19 +23,16 @@ from typing import cast
 
 import bentoml
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from miyraa import __version__, edge
+from miyraa import __version__
 from miyraa.admission import Admission, Refused, estimate_tokens, runner_unavailable
-from miyraa.errors import ErrorBodyMiddleware, internal_error
-from miyraa.guard import GuardMiddleware
+from miyraa.errors import internal_error
 from miyraa.logs import configure_logging
-from miyraa.metrics import zero_known_labels
-from miyraa.observe import ObserveMiddleware, request_fields
-from miyraa.openapi import OpenAPIMiddleware
+from miyraa.middleware import install_middleware
+from miyraa.observe import request_fields
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
 from miyraa.response import record_input, record_prediction, to_fingerprint
@@ -200,36 +197,4 @@ def _log_fields(texts: list[str], scrubbed: list[ScrubResult]) -> None:
 
 # bentoml ships no type information: mypy sees the class, the decorators made a Service.
 SERVICE = cast("bentoml.Service[Miyraa]", Miyraa)
-# Routes, from one source: the service's APIs (keyed, JSON only, shed, observed, documented).
-API_ROUTES = tuple(api.route for api in SERVICE.apis.values())
-edge.install(extra_routes=[HEALTH])  # any other path: a JSON 404 before anything labels it
-zero_known_labels((*API_ROUTES, HEALTH))
-# The first added is the outermost. CORS first, so that every answer (401, 413, 503 ...)
-# carries its headers and preflights are answered before the API key check.
-if origins := settings.cors_origin_list():  # closed by default: no CORS headers at all
-    SERVICE.add_asgi_middleware(
-        CORSMiddleware,
-        allow_origins=origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Authorization", "X-API-Key", "Content-Type"],
-    )
-# The observer also counts and logs the guard's refusals.
-SERVICE.add_asgi_middleware(
-    ObserveMiddleware,
-    hash_key=settings.hash_key(),
-    endpoints=(*API_ROUTES, HEALTH),
-    timeout_s=settings.request_timeout_s,
-)
-SERVICE.add_asgi_middleware(ErrorBodyMiddleware, paths=(*API_ROUTES, HEALTH))
-SERVICE.add_asgi_middleware(
-    GuardMiddleware,
-    api_paths=API_ROUTES,
-    hash_key=settings.hash_key(),
-    max_body_bytes=settings.max_body_bytes,
-    api_keys=settings.api_key_list(),
-    metrics_key=settings.metrics_api_key.get_secret_value(),
-    docs_ui=settings.docs_ui,
-    body_timeout_s=settings.body_timeout_s,
-    shed=_shed,
-)
-SERVICE.add_asgi_middleware(OpenAPIMiddleware, paths=API_ROUTES)
+install_middleware(SERVICE, settings, open_routes=(HEALTH,), shed=_shed)
