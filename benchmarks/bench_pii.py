@@ -24,9 +24,8 @@ from miyraa.pii import scrub
 
 REALISTIC_BUDGET_MS = 250.0  # 52 ms calm, 103 ms on a busy CI run; the scrubber before issue 12: 19 ms
 ADVERSARIAL_BUDGET_MS = 6_000.0
-GROWTH_LIMIT = (
-    3.5  # time(full) / time(half): 2 when linear, 4 when quadratic; a busy run saw 3.08 on a linear shape
-)
+# time(full) / time(half): 2 when linear, 4 when quadratic; a busy run saw 3.08 on a linear shape
+GROWTH_LIMIT = 3.5
 GROWTH_FLOOR_MS = 20.0
 TARGET_BYTES = 100_000
 REPEATS = 3
