@@ -163,12 +163,13 @@ class Miyraa:
         return scrubbed
 
     def _check_rate(self, client_id: str | None, ctx: bentoml.Context) -> None:
-        """Count the request against its caller (API key, else address: miyraa/guard.py);
-        ``Refused`` (429) over the limit. ``client_id`` only labels the request's log line."""
+        """Count the request against its caller: its API key's hash (miyraa/guard.py) when
+        keys are set, else its address's (miyraa/observe.py); ``Refused`` (429) over the
+        limit. ``client_id`` only labels the request's log line."""
         fields = request_fields()
         if client_id:
             fields["client_id_hash"] = client_hash(self.hash_key, f"id:{client_id}")
-        decision = self.limiter.hit(fields.get("caller_hash") or "unknown")
+        decision = self.limiter.hit(fields.get("api_key_hash") or fields.get("client_hash") or "unknown")
         # BentoML copies the context's status and headers onto whatever the API returns.
         ctx.response.headers.update(decision.headers())
         if not decision.allowed:

@@ -8,8 +8,9 @@ An ASGI middleware:
   or ``X-API-Key: <key>`` (compared in constant time), else 401; /metrics needs
   METRICS_API_KEY when that is set. Probes (/livez, /readyz, /health) and the docs stay
   open. CORS preflights never get here: CORS is the outermost middleware (service.py);
-- the caller's rate-limit key goes into the request's fields: the keyed hash of its API
-  key when keys are set, else of its address (``caller_hash``); never a caller-chosen id;
+- with keys set, the keyed hash of the caller's API key goes into the request's fields
+  (``api_key_hash``): the rate limit counts per key then, else per address (the observer's
+  ``client_hash``, miyraa/observe.py); never per a caller-chosen id;
 - the fingerprint APIs take JSON only: another Content-Type gets 415 (BentoML answered
   some, such as multipart without a boundary, with a 500);
 - with DOCS_UI=false, the Swagger UI (/ and its static files) answers 404;
@@ -111,9 +112,7 @@ class GuardMiddleware:
                     challenge,
                 )
                 return
-            request_fields()["caller_hash"] = client_hash(self.hash_key, f"key:{key}")
-        elif api and (client := scope.get("client")):
-            request_fields()["caller_hash"] = client_hash(self.hash_key, f"address:{client[0]}")
+            request_fields()["api_key_hash"] = client_hash(self.hash_key, f"key:{key}")
         if (
             path == "/metrics"
             and self.metrics_key
