@@ -1,4 +1,4 @@
-"""Miyraa's HTTP service: POST /fingerprint and /fingerprint/batch, GET /health.
+"""Miyraa's HTTP service: POST /fingerprint and /fingerprint/batch, GET /health, GET /ui (a page).
 
 Each API checks the caller's rate limit, scrubs personal data out of the text (a request
 over 1,000 characters in a worker thread: the event loop keeps shedding, probing and
@@ -34,6 +34,7 @@ from miyraa.errors import internal_error
 from miyraa.logs import configure_logging
 from miyraa.middleware import install_middleware
 from miyraa.observe import request_fields
+from miyraa.page import page_routes
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
 from miyraa.response import record_input, record_prediction, to_fingerprint
@@ -50,6 +51,7 @@ FingerprintRequest, BatchRequest = request_models(
 )
 FingerprintRunner = runner_service(settings)
 HEALTH = "/health"
+PAGE_ROUTES = page_routes(settings)  # GET /ui, none with UI=false (miyraa/page.py)
 # Requests of at most this many characters are scrubbed on the event loop (service._scrub_off_loop).
 INLINE_SCRUB_CHARS = 1_000
 
@@ -80,7 +82,7 @@ async def health(_: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if loaded else 503)
 
 
-@bentoml.asgi_app(Starlette(routes=[Route(HEALTH, health, methods=["GET"])]))
+@bentoml.asgi_app(Starlette(routes=[Route(HEALTH, health, methods=["GET"]), *PAGE_ROUTES]))
 @bentoml.service(
     name="miyraa",
     image=IMAGE,
@@ -209,4 +211,6 @@ def _log_fields(texts: list[str], scrubbed: list[ScrubResult]) -> None:
 
 # bentoml ships no type information: mypy sees the class, the decorators made a Service.
 SERVICE = cast("bentoml.Service[Miyraa]", Miyraa)
-install_middleware(SERVICE, settings, open_routes=(HEALTH,), shed=_shed)
+install_middleware(
+    SERVICE, settings, open_routes=(HEALTH, *(route.path for route in PAGE_ROUTES)), shed=_shed
+)

@@ -12,7 +12,7 @@ added here is the outermost of ours:
 5. the amended OpenAPI document (miyraa/openapi.py).
 
 Routes come from one source, the service's APIs: every API is protected, observed, shed
-and documented; ``open_routes`` (/health) are observed and open.
+and documented; ``open_routes`` (/health, the page at /ui) are observed and open.
 """
 
 from __future__ import annotations

@@ -88,6 +88,7 @@ class Settings(BaseSettings):
 
     cors_origins: str = Field("", description="comma-separated origins allowed by CORS; empty: none")
     docs_ui: bool = Field(True, description="serve the Swagger UI at /")
+    ui: bool = Field(True, description="serve the fingerprint page at /ui (miyraa/page.py)")
 
     # Logging
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -120,12 +120,14 @@ def server(tmp_path_factory) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def faulty(tmp_path_factory) -> Iterator[Server]:
-    """A server with API keys, CORS for ORIGIN, and faults in the runner (tests/e2e/faults/)."""
+    """A server with API keys, CORS for ORIGIN, the page at /ui off, and faults in the runner
+    (tests/e2e/faults/)."""
     with serve(
         tmp_path_factory.mktemp("faulty"),
         pythonpath=(Path(__file__).parent / "faults",),
         API_KEYS=",".join(KEYS),
         CORS_ORIGINS=ORIGIN,
+        UI="false",
         # BentoML's request timeout keeps each request's context for its length (a timer
         # per request): short here, so that tests/e2e/test_edges.py sees memory settle.
         REQUEST_TIMEOUT_S=str(FAULTY_TIMEOUT_S),

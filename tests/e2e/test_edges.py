@@ -14,12 +14,14 @@ values; what must not grow is memory per distinct value.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 
 import aiohttp
 import httpx
 
+from miyraa.edge import NOT_FOUND
 from tests.e2e.conftest import FAULTY_TIMEOUT_S, KEYS, Server
 
 PATHS = 20_000
@@ -101,3 +103,15 @@ def test_a_400_says_what_was_wrong_without_internal_names(server: Server):
     assert body["error"] == "invalid request body: 1 problem (see detail)"
     assert [(d["loc"], d["type"]) for d in body["detail"]] == [(["texts", 1], "string_too_short")]
     assert "IODescriptor" not in r.text
+
+
+def test_the_page_is_a_route_when_on_and_an_unknown_path_when_off(server: Server, faulty: Server):
+    on = httpx.get(f"{server.url}/ui")
+    assert (on.status_code, on.headers["content-type"]) == (200, "text/html; charset=utf-8")
+    assert on.headers["content-security-policy"].startswith("default-src 'none'; script-src 'sha256-")
+    off = httpx.get(f"{faulty.url}/ui")  # UI=false
+    assert (off.status_code, off.headers["content-type"], off.json()) == (
+        404,
+        "application/json",
+        json.loads(NOT_FOUND),
+    )
