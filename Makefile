@@ -38,7 +38,7 @@ lint: env ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-tools: ## promtool/prometheus and docker-compose (apt, as root), used by the tests
+tools: ## promtool/prometheus, docker-compose, chromium + chromium-driver (apt, as root), used by the tests
 	@scripts/setup-tools.sh
 
 check-deploy: env tools ## promtool (config, rules, a unit test per alert), k8s schemas, docker compose config

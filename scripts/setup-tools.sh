@@ -14,16 +14,17 @@ command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 |
 browser=()
 [[ -x /usr/bin/chromium ]] || browser+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || browser+=(chromium-driver)
-[[ ${#missing[@]} -eq 0 && ${#browser[@]} -eq 0 ]] && exit 0
+all=("${missing[@]}" "${browser[@]}")
+[[ ${#all[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
   if [[ ${#missing[@]} -eq 0 && ${CI:-} != true ]]; then
     echo "missing ${browser[*]} (apt-get install ${browser[*]}): the browser test of /ui will skip" >&2
     exit 0
   fi
-  echo "missing tools: ${missing[*]} ${browser[*]}; install them (Debian/Ubuntu: apt-get install ${missing[*]} ${browser[*]})" >&2
+  echo "missing tools: ${all[*]}; install them (Debian/Ubuntu: apt-get install ${all[*]})" >&2
   exit 1
 fi
-echo "installing ${missing[*]} ${browser[*]} (apt)" >&2
+echo "installing ${all[*]} (apt)" >&2
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" "${browser[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${all[@]}" >/dev/null
