@@ -4,7 +4,8 @@ chromedriver (nothing downloaded), against a real `bentoml serve` with API keys.
 Each test types into the page as a person would, waits for the answer, reads what the page
 shows and compares it with the API's answer for the same text (POST /fingerprint). Errors
 come from the real service: a text over MAX_TEXT_CHARS (400), a body over MAX_BODY_BYTES
-(413), a spent rate limit (429), a missing key (401) and a stopped runner (503).
+(413), a spent rate limit (429), a missing key (401), a stopped runner (503) and no
+network.
 
 Screenshots of each run: reports/ui/fingerprint-desktop.png, reports/ui/fingerprint-phone.png.
 Without Chromium the tests skip, except under CI=true, where they fail: `make test` installs
@@ -387,6 +388,18 @@ def test_errors_are_shown_in_words(browser, ui_server: Server):
     page.submit()
     assert page.wait_for_answer() == "error"
     assert page.error() == "The text is too large for the service (HTTP 413): request body over 1024 bytes."
+
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        page.paste("no network here")
+        page.submit()
+        assert page.wait_for_answer() == "error"
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+        browser.execute_cdp_cmd("Network.disable", {})
+    assert page.error() == "Could not reach the service: check the connection and try again."
 
 
 def test_a_spent_rate_limit_is_shown_with_when_to_retry(browser, ui_server: Server):
