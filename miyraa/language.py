@@ -2,10 +2,10 @@
 
 The model reads English only (its backbone and training data); other languages get
 confident wrong answers. Each scrubbed text is identified by py3langid (a naive Bayes
-model over byte n-grams that ships in its wheel; chosen by measurement over lingua,
-models/README.md "Language identification"), restricted to ``LANGUAGES``, the languages
-a caller is likely to send: without the restriction, English slang and headlines went to
-Nigerian Pidgin, Sesotho or Tagalog.
+model over byte n-grams that ships in its wheel; chosen by measurement over lingua:
+docs/LANGUAGE.md), restricted to ``LANGUAGES``, the languages a caller is likely to
+send: without the restriction, English slang and headlines went to Nigerian Pidgin,
+Sesotho or Tagalog.
 
 A text is *unsupported* when the identifier's best guess is not English and either
 - its letters are mostly of a non-Latin script (Cyrillic, Arabic, CJK...), which the
