@@ -47,7 +47,6 @@ UNSUPPORTED_EXAMPLE = {
     "language": LANGUAGE_EXAMPLE,
 }
 FINGERPRINT_EXAMPLES = {
-    "language": LANGUAGE_EXAMPLE,
     "tokens": 312,
     "truncated": True,
     "warnings": [
@@ -84,6 +83,8 @@ def amend(spec: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
         },
         "example": UNSUPPORTED_EXAMPLE,
     }
+    if "Language" in schemas:  # an example beside a $ref is ignored: it goes on the schema
+        schemas["Language"]["example"] = LANGUAGE_EXAMPLE
     for field, example in FINGERPRINT_EXAMPLES.items():
         if field in schemas.get("Fingerprint", {}).get("properties", {}):
             schemas["Fingerprint"]["properties"][field]["example"] = example

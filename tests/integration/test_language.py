@@ -165,3 +165,8 @@ def test_the_openapi_document_describes_language_truncation_and_refusals(api):
     schemas = doc["components"]["schemas"]
     assert {"language", "tokens", "truncated", "warnings"} <= set(schemas["Fingerprint"]["properties"])
     assert set(schemas["ItemError"]["properties"]) == {"error", "status", "language"}
+    assert schemas["Language"]["example"] == {"code": "es", "confidence": 0.9906, "supported": False}
+    assert [w["code"] for w in schemas["Fingerprint"]["properties"]["warnings"]["example"]] == [
+        "unsupported_language",
+        "truncated",
+    ]
