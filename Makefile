@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii loop-stall chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
+.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii bench-language loop-stall chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ chaos-smoke: model ## CI: a 10-second burst that judges nothing, and every fault
 
 fuzz: model ## schemathesis on /docs.json: >= 1,000 cases, 0 failures, 0 5xx
 	$(PY) reliability/fuzz.py
+
+bench-language: model ## language identification: per-language accuracy on models/language/evidence.jsonl, false "unsupported" on English (GoEmotions/EmoBank dev in DATA_DIR), added CPU per request of the documents mix against a real service; fails on a missed target
+	$(PY) benchmarks/bench_language.py --data-dir $(DATA_DIR) --service-s 40
 
 loop-stall: model ## the API's event loop under batches at MAX_REQUEST_CHARS: /livez's longest wait (fails over 250 ms)
 	$(PY) reliability/loop_stall.py

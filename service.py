@@ -1,12 +1,14 @@
 """Miyraa's HTTP service: POST /fingerprint and /fingerprint/batch, GET /health, GET /ui (a page).
 
-Each API checks the caller's rate limit, scrubs personal data out of the text (a request
-over 1,000 characters in a worker thread: the event loop keeps shedding, probing and
-dispatching), asks the model
-runner (``runners/fingerprint.py``, through ``miyraa/runner_link.py``) and maps its
-probabilities to the response. Raw text never leaves the request: it is not returned,
-logged or put in a metric. Probes: BentoML's /livez, /readyz (503 until the runner can
-predict) and /metrics (BentoML's and ``miyraa_*`` metrics).
+Each API checks the caller's rate limit, scrubs personal data out of the text and
+identifies its language (a request over 1,000 characters in a worker thread: the event
+loop keeps shedding, probing and dispatching), asks the model runner
+(``runners/fingerprint.py``, through ``miyraa/runner_link.py``) and maps its
+probabilities to the response. A text the model cannot read is answered with a warning,
+or refused (422, per item in a batch) under UNSUPPORTED_LANGUAGE=reject. Raw text never
+leaves the request: it is not returned, logged or put in a metric. Probes: BentoML's
+/livez, /readyz (503 until the runner can predict) and /metrics (BentoML's and
+``miyraa_*`` metrics).
 
 This module is the service's start-up: it reads the settings once and hands them to
 the pieces it composes.
@@ -31,15 +33,16 @@ from starlette.routing import Route
 from miyraa import __version__
 from miyraa.admission import Admission, Refused, estimate_tokens, runner_unavailable
 from miyraa.errors import internal_error
+from miyraa.language import Detection, language_identifier
 from miyraa.logs import configure_logging
 from miyraa.middleware import install_middleware
 from miyraa.observe import request_fields
 from miyraa.page import page_routes
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
-from miyraa.response import record_input, record_prediction, to_fingerprint
+from miyraa.response import record_input, record_prediction, to_fingerprint, unsupported_error
 from miyraa.runner_link import RunnerLink
-from miyraa.schemas import BatchResponse, Fingerprint, request_models
+from miyraa.schemas import BatchResponse, Fingerprint, ItemError, request_models
 from miyraa.settings import get_settings
 from runners.fingerprint import runner_service
 
@@ -52,7 +55,8 @@ FingerprintRequest, BatchRequest = request_models(
 FingerprintRunner = runner_service(settings)
 HEALTH = "/health"
 PAGE_ROUTES = page_routes(settings)  # GET /ui, none with UI=false (miyraa/page.py)
-# Requests of at most this many characters are scrubbed on the event loop (service._scrub_off_loop).
+# Requests of at most this many characters are scrubbed (and their language identified) on
+# the event loop (service._scrub_off_loop).
 INLINE_SCRUB_CHARS = 1_000
 
 # The container image (`make container`, docs/DEPLOYMENT.md): our minimal bookworm base
@@ -100,6 +104,7 @@ class Miyraa:
         self.phone_regions = tuple(settings.pii_phone_region_list())
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window, settings.rate_limit_max_clients)
         self.admission = Admission(settings.admission_goal_ms / 1000)
+        self.language = language_identifier()
         self.started = time.monotonic()
 
     @functools.cached_property
@@ -121,7 +126,13 @@ class Miyraa:
     ) -> Fingerprint:
         """The emotion fingerprint of one text."""
         results = await self._fingerprints(client_id, [text], ctx, "/fingerprint")
-        return results if isinstance(results, JSONResponse) else results[0]  # type: ignore[return-value]
+        if isinstance(results, JSONResponse):
+            return results  # type: ignore[return-value]
+        if isinstance(result := results[0], ItemError):
+            request_fields()["refused"] = "unsupported_language"
+            ctx.response.status_code = result.status
+            return JSONResponse(result.model_dump(exclude={"status"}))  # type: ignore[return-value]
+        return result
 
     @bentoml.api(route="/fingerprint/batch", input_spec=BatchRequest)  # type: ignore[untyped-decorator]
     async def fingerprint_batch(
@@ -133,21 +144,28 @@ class Miyraa:
 
     async def _fingerprints(
         self, client_id: str | None, texts: list[str], ctx: bentoml.Context, route: str
-    ) -> list[Fingerprint] | JSONResponse:
-        """Rate limit, admission, scrub, runner, response; the refusal or the 500 otherwise
-        (a JSONResponse, which BentoML passes through with the context's status and headers)."""
+    ) -> list[Fingerprint | ItemError] | JSONResponse:
+        """Rate limit, admission, scrub and language, runner, response; the refusal or the 500
+        otherwise (a JSONResponse, which BentoML passes through with the context's status and
+        headers). A text refused for its language gets an ``ItemError`` in its place and
+        never reaches the runner."""
         try:
             self._check_rate(client_id, ctx)
             with self.admission.hold(sum(estimate_tokens(text) for text in texts)):
                 started = time.perf_counter()
-                scrubbed = await self._scrub_off_loop(texts)
-                outputs, model = await self.link.predict([s.text for s in scrubbed])
+                scrubbed, languages = await self._scrub_off_loop(texts)
+                reject = settings.unsupported_language == "reject"
+                scored = [i for i, lang in enumerate(languages) if lang.supported or not reject]
+                batch = [scrubbed[i].text for i in scored]
+                outputs, model = await self.link.predict(batch) if batch else ([], None)
             elapsed_ms = (time.perf_counter() - started) * 1000
             threshold = settings.safety_threshold
-            results = [
-                to_fingerprint(output, clean, model, threshold, elapsed_ms)
-                for output, clean in zip(outputs, scrubbed, strict=True)
-            ]
+            results: list[Fingerprint | ItemError] = [unsupported_error(lang) for lang in languages]
+            if model is not None:
+                for i, output in zip(scored, outputs, strict=True):
+                    results[i] = to_fingerprint(
+                        output, scrubbed[i], languages[i], model, threshold, elapsed_ms
+                    )
         except Refused as refused:
             refused.record()
             ctx.response.status_code = refused.status
@@ -157,23 +175,27 @@ class Miyraa:
             ctx.response.status_code = 500
             return internal_error(exc, route)
         for fingerprint in results:
-            record_prediction(fingerprint, threshold)
+            if isinstance(fingerprint, Fingerprint):
+                record_prediction(fingerprint, threshold)
         _log_fields(texts, scrubbed)
         return results
 
-    async def _scrub_off_loop(self, texts: list[str]) -> list[ScrubResult]:
-        """Scrub in a worker thread when the texts are long enough to stall the event loop;
-        a short request is scrubbed in place (at most ~1 ms of realistic text, 44 ms of the
-        scrubber's worst shape), sparing the thread hop most requests would pay."""
+    async def _scrub_off_loop(self, texts: list[str]) -> tuple[list[ScrubResult], list[Detection]]:
+        """Scrub and identify the language in a worker thread when the texts are long enough
+        to stall the event loop; a short request is read in place (at most ~1 ms of realistic
+        text, 44 ms of the scrubber's worst shape, plus up to 1 ms for its language), sparing
+        the thread hop most requests would pay."""
         if sum(len(text) for text in texts) <= INLINE_SCRUB_CHARS:
             return self._scrub(texts)
         return await asyncio.to_thread(self._scrub, texts)
 
-    def _scrub(self, texts: list[str]) -> list[ScrubResult]:
+    def _scrub(self, texts: list[str]) -> tuple[list[ScrubResult], list[Detection]]:
+        """The scrubbed texts and their languages, identified on the scrubbed text."""
         scrubbed = [scrub(text, phone_regions=self.phone_regions) for text in texts]
-        for text, clean in zip(texts, scrubbed, strict=True):
-            record_input(text, clean)
-        return scrubbed
+        languages = [self.language.detect(clean.text) for clean in scrubbed]
+        for text, clean, language in zip(texts, scrubbed, languages, strict=True):
+            record_input(text, clean, language)
+        return scrubbed, languages
 
     def _check_rate(self, client_id: str | None, ctx: bentoml.Context) -> None:
         """Count the request against its caller: its API key's hash (miyraa/guard.py) when

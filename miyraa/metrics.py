@@ -3,7 +3,7 @@
 BentoML serves them on ``/metrics`` next to its own ``bentoml_service_*`` metrics
 and sums them across workers and services (one multiprocess directory). Every
 label has a bounded value set: endpoints, status codes, PII types, emotion and
-safety labels; never text, ids or hashes.
+safety labels, 23 languages (miyraa/language.py); never text, ids or hashes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from prometheus_client import Counter, Gauge, Histogram
 
 from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
+from miyraa.language import METRIC_LANGUAGES, OTHER
 from miyraa.pii import PII_TYPES
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
@@ -34,6 +35,15 @@ SHED = Counter("miyraa_shed", "Requests answered 503 at once: overload or runner
 PII_DETECTED = Counter("miyraa_pii_detected", "PII values replaced before inference", ["entity_type"])
 EMOTION_PREDICTIONS = Counter("miyraa_emotion_predictions", "Dominant emotion of each text", ["emotion"])
 UNSAFE_TEXTS = Counter("miyraa_unsafe_texts", "Texts over the safety threshold, per category", ["category"])
+LANGUAGE = Counter(
+    "miyraa_language",
+    "Texts by identified language: en, the 20 most common others, und (too short to tell), other",
+    ["language"],
+)
+UNSUPPORTED_LANGUAGE = Counter(
+    "miyraa_unsupported_language", "Texts in a language the model cannot read (answered or refused)"
+)
+TRUNCATED = Counter("miyraa_truncated", "Texts over the model's token limit, scored on their start")
 TEXT_LENGTH = Histogram(
     "miyraa_text_length_chars",
     "Length of each input text in characters",
@@ -58,3 +68,5 @@ def zero_known_labels(endpoints: Iterable[str]) -> None:
         UNSAFE_TEXTS.labels(category=category)
     for reason in ("overload", "runner_unavailable"):
         SHED.labels(reason=reason)
+    for language in (*METRIC_LANGUAGES, OTHER):
+        LANGUAGE.labels(language=language)

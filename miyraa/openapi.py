@@ -8,7 +8,9 @@ BentoML generates the document from the API signatures, but (found by `make fuzz
 - it lists none of the answers this service adds: 401 (API keys), 408 (slow body),
   413 (body cap), 415 (not JSON), 429 (rate limit), 500 (our bug, with its trace id),
   503 (shed or runner down);
-- it leaves the request body optional (OpenAPI's default), but without one the answer is 400.
+- it leaves the request body optional (OpenAPI's default), but without one the answer is 400;
+- it cannot know the 422 of /fingerprint under UNSUPPORTED_LANGUAGE=reject (a batch answers
+  such a text per item, in its results), nor show what a fingerprint looks like.
 ``amend`` fixes those; ``OpenAPIMiddleware`` applies it to the document as it is served.
 """
 
@@ -17,11 +19,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+ERROR_MESSAGE = {"type": "string", "description": "what was wrong"}
 ERROR = {
     "type": "object",
     "required": ["error"],
     "properties": {
-        "error": {"type": "string", "description": "what was wrong"},
+        "error": ERROR_MESSAGE,
         "trace_id": {"type": "string", "description": "5xx only: the request's id in the service's logs"},
     },
 }
@@ -34,6 +37,29 @@ ADDED = {
     "429": ("rate limit exceeded for this client", True),
     "500": ("a bug on the service's side, logged under the trace_id in the body", False),
     "503": ("busy (load shed) or the model is temporarily unavailable", True),
+}
+# Answered by /fingerprint only: a refused text of a batch is an item of its 200 (ItemError).
+UNSUPPORTED = "unsupported language (only when UNSUPPORTED_LANGUAGE=reject): the model reads English"
+UNSUPPORTED_ROUTE = "/fingerprint"
+LANGUAGE_EXAMPLE = {"code": "es", "confidence": 0.9906, "supported": False}
+UNSUPPORTED_EXAMPLE = {
+    "error": "unsupported language: the text looks like es (confidence 0.99); the model reads English only",
+    "language": LANGUAGE_EXAMPLE,
+}
+FINGERPRINT_EXAMPLES = {
+    "tokens": 312,
+    "truncated": True,
+    "warnings": [
+        {
+            "code": "unsupported_language",
+            "message": "the text looks like es (confidence 0.99); the model reads English only, "
+            "so this fingerprint is unreliable",
+        },
+        {
+            "code": "truncated",
+            "message": "the text is 312 tokens long; the model read the first 256 and scored only that part",
+        },
+    ],
 }
 Scope = dict[str, Any]
 
@@ -48,6 +74,20 @@ def amend(spec: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
             "description": "one entry per validation error (pydantic's format)",
         }
     schemas["Error"] = ERROR
+    schemas["UnsupportedLanguage"] = {
+        "type": "object",
+        "required": ["error", "language"],
+        "properties": {
+            "error": ERROR_MESSAGE,
+            "language": {"$ref": "#/components/schemas/Language"},
+        },
+        "example": UNSUPPORTED_EXAMPLE,
+    }
+    if "Language" in schemas:  # an example beside a $ref is ignored: it goes on the schema
+        schemas["Language"]["example"] = LANGUAGE_EXAMPLE
+    for field, example in FINGERPRINT_EXAMPLES.items():
+        if field in schemas.get("Fingerprint", {}).get("properties", {}):
+            schemas["Fingerprint"]["properties"][field]["example"] = example
     for path in paths:
         for operation in spec.get("paths", {}).get(path, {}).values():
             if "requestBody" in operation:
@@ -60,6 +100,13 @@ def amend(spec: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
                 if retry:
                     answer["headers"] = RETRY_AFTER
                 operation["responses"][status] = answer
+            if path == UNSUPPORTED_ROUTE:
+                operation["responses"]["422"] = {
+                    "description": UNSUPPORTED,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/UnsupportedLanguage"}}
+                    },
+                }
     amended: dict[str, Any] = _nullable(spec)
     return amended
 

@@ -3,18 +3,62 @@
 from __future__ import annotations
 
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES, VAD_DIMENSIONS
-from miyraa.metrics import EMOTION_PREDICTIONS, PII_DETECTED, TEXT_LENGTH, UNSAFE_TEXTS
+from miyraa.language import Detection
+from miyraa.metrics import (
+    EMOTION_PREDICTIONS,
+    LANGUAGE,
+    PII_DETECTED,
+    TEXT_LENGTH,
+    TRUNCATED,
+    UNSAFE_TEXTS,
+    UNSUPPORTED_LANGUAGE,
+)
 from miyraa.pii import ScrubResult
-from miyraa.schemas import PII, VAD, Fingerprint, ModelInfo, ModelOutput, Safety
+from miyraa.schemas import (
+    PII,
+    VAD,
+    Fingerprint,
+    ItemError,
+    Language,
+    ModelInfo,
+    ModelOutput,
+    ResponseWarning,
+    Safety,
+)
+
+UNSUPPORTED_STATUS = 422
 
 
 def _argmax(labels: tuple[str, ...], scores: list[float]) -> str:
     return labels[max(range(len(scores)), key=scores.__getitem__)]
 
 
+def _language(detection: Detection) -> Language:
+    return Language(code=detection.code, confidence=detection.confidence, supported=detection.supported)
+
+
+def _looks_like(detection: Detection) -> str:
+    return f"the text looks like {detection.code} (confidence {detection.confidence:.2f})"
+
+
+def warnings_for(output: ModelOutput, detection: Detection) -> list[ResponseWarning]:
+    warnings = []
+    if not detection.supported:
+        message = f"{_looks_like(detection)}; the model reads English only, so this fingerprint is unreliable"
+        warnings.append(ResponseWarning(code="unsupported_language", message=message))
+    if output.tokens > output.max_tokens:
+        message = (
+            f"the text is {output.tokens} tokens long; the model read the first {output.max_tokens} "
+            "and scored only that part"
+        )
+        warnings.append(ResponseWarning(code="truncated", message=message))
+    return warnings
+
+
 def to_fingerprint(
     output: ModelOutput,
     scrubbed: ScrubResult,
+    detection: Detection,
     model: ModelInfo,
     safety_threshold: float,
     processing_time_ms: float,
@@ -29,16 +73,29 @@ def to_fingerprint(
         style=_argmax(STYLES, output.style),
         intent=_argmax(INTENTS, output.intent),
         pii=PII(redacted=scrubbed.redacted, counts=dict(scrubbed.counts)),
+        language=_language(detection),
+        tokens=output.tokens,
+        truncated=output.tokens > output.max_tokens,
+        warnings=warnings_for(output, detection),
         model=model,
         processing_time_ms=round(processing_time_ms, 3),
     )
 
 
-def record_input(text: str, scrubbed: ScrubResult) -> None:
-    """Metrics about one input: its length and the PII types found (never values)."""
+def unsupported_error(detection: Detection) -> ItemError:
+    """What a text refused for its language gets (UNSUPPORTED_LANGUAGE=reject)."""
+    message = f"unsupported language: {_looks_like(detection)}; the model reads English only"
+    return ItemError(error=message, status=UNSUPPORTED_STATUS, language=_language(detection))
+
+
+def record_input(text: str, scrubbed: ScrubResult, detection: Detection) -> None:
+    """Metrics about one input: its length, the PII types found (never values), its language."""
     TEXT_LENGTH.observe(len(text))
     for entity, count in scrubbed.counts.items():
         PII_DETECTED.labels(entity_type=entity).inc(count)
+    LANGUAGE.labels(language=detection.metric_label).inc()
+    if not detection.supported:
+        UNSUPPORTED_LANGUAGE.inc()
 
 
 def record_prediction(result: Fingerprint, safety_threshold: float) -> None:
@@ -46,3 +103,5 @@ def record_prediction(result: Fingerprint, safety_threshold: float) -> None:
     for category, probability in result.safety.categories.items():
         if probability >= safety_threshold:
             UNSAFE_TEXTS.labels(category=category).inc()
+    if result.truncated:
+        TRUNCATED.inc()

@@ -8,7 +8,7 @@ below are their unbounded shapes, for type checking and clients.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -100,13 +100,16 @@ def request_models(
 
 
 class ModelOutput(BaseModel):
-    """Probabilities for one text, as the runner returns them (label order of ``miyraa.labels``)."""
+    """Probabilities for one text, as the runner returns them (label order of ``miyraa.labels``),
+    and the text's length in the model's tokens, before truncation at ``max_tokens``."""
 
     emotion: list[float]
     vad: list[float]
     safety: list[float]
     style: list[float]
     intent: list[float]
+    tokens: int = Field(ge=0)
+    max_tokens: int = Field(ge=1)
 
 
 class VAD(BaseModel):
@@ -131,6 +134,25 @@ class ModelInfo(BaseModel):
     version: str
 
 
+class Language(BaseModel):
+    code: str = Field(
+        description="ISO 639-1 code of the language identified (miyraa/language.py), "
+        "or und: too few letters to tell"
+    )
+    confidence: float = Field(ge=0, le=1, description="the identifier's probability for that language")
+    supported: bool = Field(
+        description="false when the model (English only) cannot read the text; short or ambiguous "
+        "texts (confidence under 0.5 in Latin script, under 3 letters) count as supported"
+    )
+
+
+class ResponseWarning(BaseModel):
+    model_config = ConfigDict(title="Warning")
+
+    code: Literal["unsupported_language", "truncated"] = Field(description="stable, for programs")
+    message: str = Field(description="for people")
+
+
 class Fingerprint(BaseModel):
     emotion: str = Field(description=f"one of {', '.join(EMOTIONS)}")
     emotion_scores: dict[str, float]
@@ -139,11 +161,27 @@ class Fingerprint(BaseModel):
     style: str = Field(description=f"one of {', '.join(STYLES)}")
     intent: str = Field(description=f"one of {', '.join(INTENTS)}")
     pii: PII
+    language: Language
+    tokens: int = Field(ge=0, description="the text's length in the model's tokens (after scrubbing)")
+    truncated: bool = Field(description="the text is over the model's 256-token limit: it read the start")
+    warnings: list[ResponseWarning] = Field(
+        description="what the client should know about this answer; empty if all is well"
+    )
     model: ModelInfo
     processing_time_ms: float
 
     model_config = ConfigDict(protected_namespaces=())
 
 
+class ItemError(BaseModel):
+    """A batch item the service declined (UNSUPPORTED_LANGUAGE=reject), in place of its fingerprint."""
+
+    error: str = Field(description="what was wrong, as in the error answers")
+    status: int = Field(description="the status a single request would have had: 422")
+    language: Language
+
+
 class BatchResponse(BaseModel):
-    results: list[Fingerprint]
+    results: list[Fingerprint | ItemError] = Field(
+        description="one per text, in input order: a fingerprint, or an error object for a text refused"
+    )

@@ -59,8 +59,13 @@ class Settings(BaseSettings):
         100_000, ge=1, le=10_000_000, description="characters in all the texts of one request"
     )
 
-    # Safety and PII
+    # Safety, language and PII
     safety_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    unsupported_language: Literal["annotate", "reject"] = Field(
+        "annotate",
+        description="a text the model cannot read (not English): annotate (answer with a warning) "
+        "or reject (422; per item in a batch)",
+    )
     pii_phone_regions: str = Field(
         ",".join(DEFAULT_PHONE_REGIONS),
         description="comma-separated ISO 3166 regions whose national phone numbers the scrubber reads",
@@ -104,12 +109,12 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("log_level", "log_format", mode="before")
+    @field_validator("log_level", "log_format", "unsupported_language", mode="before")
     @classmethod
     def _normalise_case(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
-        return value.lower() if value.lower() in ("json", "text") else value.upper()
+        return value.lower() if value.lower() in ("json", "text", "annotate", "reject") else value.upper()
 
     @model_validator(mode="after")
     def _timeouts_nest(self) -> Settings:

@@ -72,11 +72,21 @@ class OnnxModel:
         self.run_options = ort.RunOptions()
         self.run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self.tokenizer = tokenizer(model_dir / TOKENIZER, max_tokens)
+        self.max_tokens = max_tokens
         self.grouping = "cost"  # or "arrival": one padded pass per MAX_GROUP texts, in order
         self.cost = cost or CostModel.measure(self._timed_pass)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
-        return [encoding.ids for encoding in self.tokenizer.encode_batch(texts, add_special_tokens=True)]
+        return self.encode(texts)[0]
+
+    def encode(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        """The ids the model reads (truncated at ``max_tokens``) and each text's whole length in
+        tokens, special tokens included: the tokenizer keeps what truncation cut as overflow
+        pieces, each with its own special tokens, so the count costs no second pass."""
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=True)
+        special = self.tokenizer.num_special_tokens_to_add(False)
+        lengths = [len(e.ids) + sum(len(o.ids) - special for o in e.overflowing) for e in encodings]
+        return [e.ids for e in encodings], lengths
 
     def forward(self, ids: list[list[int]]) -> list[NDArray[np.float32]]:
         """One pass over ``ids``, padded to the longest: the outputs in ``OUTPUTS`` order."""
@@ -87,7 +97,11 @@ class OnnxModel:
         return outputs
 
     def predict(self, texts: list[str]) -> dict[str, NDArray[np.float32]]:
-        ids = self.token_ids(texts)
+        return self.score(texts)[0]
+
+    def score(self, texts: list[str]) -> tuple[dict[str, NDArray[np.float32]], list[int]]:
+        """Probabilities per head and each text's length in tokens before truncation."""
+        ids, tokens = self.encode(texts)
         lengths = [len(x) for x in ids]
         if self.grouping == "cost":
             groups = cost_groups(lengths, self.cost, MAX_GROUP, MAX_PASS_TOKENS)
@@ -99,7 +113,7 @@ class OnnxModel:
                 if name not in out:
                     out[name] = np.empty((len(texts), value.shape[1]), dtype=np.float32)
                 out[name][group] = value
-        return out
+        return out, tokens
 
     def _timed_pass(self, n: int, t: int) -> None:
         self.forward([[101] + [1000] * (t - 2) + [102]] * n)

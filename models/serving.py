@@ -38,8 +38,13 @@ class ServedModel(Protocol):
     # ONNX: "cost" (length-aware, the default) or "arrival", settable; torch: "token-budget",
     # its encoder's own length groups (models/network.py), fixed.
     grouping: str
+    max_tokens: int  # the model reads at most this many tokens of a text
 
     def predict(self, texts: list[str]) -> dict[str, NDArray[np.float32]]: ...
+
+    def score(self, texts: list[str]) -> tuple[dict[str, NDArray[np.float32]], list[int]]:
+        """``predict``'s probabilities and each text's length in tokens before truncation."""
+        ...
 
 
 def read_record(model_dir: Path) -> dict[str, Any]:
@@ -82,6 +87,11 @@ class TorchModel:
         with tempfile.TemporaryDirectory() as folder:
             write_model_dir(Path(folder))
             self.model = FingerprintModel(Path(folder))
+        self.max_tokens = self.model.config.max_seq_length
 
     def predict(self, texts: list[str]) -> dict[str, NDArray[np.float32]]:
         return {name: value.numpy() for name, value in self.model.predict(texts).items()}
+
+    def score(self, texts: list[str]) -> tuple[dict[str, NDArray[np.float32]], list[int]]:
+        tokens = [len(ids) for ids in self.model.encoder.tokenizer(texts, verbose=False)["input_ids"]]
+        return self.predict(texts), tokens

@@ -70,8 +70,13 @@ class FingerprintRunner:
 
     def _predict(self, texts: list[str]) -> list[ModelOutput]:
         BATCH_SIZE.observe(len(texts))
-        probs = {name: value.tolist() for name, value in self.model.predict(texts).items()}
-        return [ModelOutput(**{name: rows[i] for name, rows in probs.items()}) for i in range(len(texts))]
+        scores, tokens = self.model.score(texts)
+        probs = {name: value.tolist() for name, value in scores.items()}
+        limit = self.model.max_tokens
+        return [
+            ModelOutput(**{name: rows[i] for name, rows in probs.items()}, tokens=tokens[i], max_tokens=limit)
+            for i in range(len(texts))
+        ]
 
     async def model_info(self) -> dict[str, str]:
         """Name and version of the loaded model (for the API service's responses)."""

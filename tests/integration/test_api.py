@@ -18,7 +18,8 @@ def test_fingerprint_response_contract(api, model_tag):
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {
-        "emotion", "emotion_scores", "vad", "safety", "style", "intent", "pii", "model", "processing_time_ms",
+        "emotion", "emotion_scores", "vad", "safety", "style", "intent", "pii", "language", "tokens",
+        "truncated", "warnings", "model", "processing_time_ms",
     }  # fmt: skip
     assert list(body["emotion_scores"]) == list(EMOTIONS)
     assert math.isclose(sum(body["emotion_scores"].values()), 1.0, abs_tol=1e-4)
@@ -30,6 +31,8 @@ def test_fingerprint_response_contract(api, model_tag):
     assert body["safety"]["safe"] is (body["safety"]["risk"] < 0.5)
     assert body["style"] in STYLES and body["intent"] in INTENTS
     assert body["pii"] == {"redacted": False, "counts": {}}
+    assert body["language"]["code"] == "en" and body["language"]["supported"] is True
+    assert body["tokens"] == 19 and body["truncated"] is False and body["warnings"] == []
     assert f"{body['model']['name']}:{body['model']['version']}" == model_tag
     assert body["processing_time_ms"] > 0
     assert response.headers["X-RateLimit-Limit"] == "1000000"

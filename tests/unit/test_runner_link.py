@@ -13,7 +13,9 @@ from miyraa.admission import Refused
 from miyraa.runner_link import RunnerLink
 from miyraa.schemas import ModelOutput
 
-OUTPUT = ModelOutput(emotion=[1.0], vad=[0.5, 0.5, 0.5], safety=[0.0] * 4, style=[1.0], intent=[1.0])
+OUTPUT = ModelOutput(
+    emotion=[1.0], vad=[0.5, 0.5, 0.5], safety=[0.0] * 4, style=[1.0], intent=[1.0], tokens=3, max_tokens=256
+)
 
 
 class FakeRunner:
