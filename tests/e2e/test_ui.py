@@ -5,9 +5,12 @@ Each test types into the page as a person would, waits for the answer, reads wha
 shows and compares it with the API's answer for the same text (POST /fingerprint). Errors
 come from the real service: a text over MAX_TEXT_CHARS (400), a body over MAX_BODY_BYTES
 (413), a spent rate limit (429), a missing key (401), a stopped runner (503) and no
-network.
+network. What the model could not read is shown too: a Spanish text's language and its
+warning, a text over the model's 256 tokens truncated, and, from a second server with
+UNSUPPORTED_LANGUAGE=reject, the 422 naming the language refused.
 
-Screenshots of each run: reports/ui/fingerprint-desktop.png, reports/ui/fingerprint-phone.png.
+Screenshots of each run: reports/ui/fingerprint-desktop.png, reports/ui/fingerprint-phone.png,
+reports/ui/fingerprint-language.png (the warning) and reports/ui/fingerprint-truncated.png.
 Without Chromium the tests skip, except under CI=true, where they fail: `make test` installs
 it (scripts/setup-tools.sh).
 """
@@ -37,7 +40,7 @@ MAX_TEXT_CHARS = 300
 MAX_BODY_BYTES = 1024  # the lowest the setting allows
 RATE_LIMIT = 10  # per API key
 # One key per test: the rate limit counts per key, and one test spends its key's budget.
-KEYS = {name: f"ui-{name}" for name in ("main", "keyboard", "phone", "errors", "spent", "busy")}
+KEYS = {name: f"ui-{name}" for name in ("main", "keyboard", "phone", "errors", "spent", "busy", "language")}
 THRESHOLD = 0.5
 WAIT_S = 30
 
@@ -45,6 +48,11 @@ TEXT = (
     "We got the keys to our first flat today!! Email me at jane.doe@mail.example.com or call +44 20 7946 0958"
 )
 THREAT = "I know where you live and I'm going to hurt you, you worthless idiot"
+SPANISH = "Estoy muy feliz, ¡hemos ganado el campeonato con mis amigos!"
+# About 1,700 characters, well over the model's 256 tokens (the reject server's MAX_TEXT_CHARS
+# is the default, 5,000; the first server's 300 is too few for that many tokens of English).
+LONG = "We walked along the river for hours and talked about everything that happened this year. " * 19
+WARNING_TITLES = {"unsupported_language": "Language not supported", "truncated": "Text truncated"}
 # Recorded before any script of the page runs: what the Content-Security-Policy refused.
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -78,6 +86,13 @@ def ui_server(chromium, tmp_path_factory) -> Iterator[Server]:
         MAX_BODY_BYTES=str(MAX_BODY_BYTES),
         SAFETY_THRESHOLD=str(THRESHOLD),
     ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def reject_server(chromium, tmp_path_factory) -> Iterator[Server]:
+    """Texts in another language refused (422); no keys, the default limits."""
+    with serve(tmp_path_factory.mktemp("ui-reject"), UNSUPPORTED_LANGUAGE="reject") as running:
         yield running
 
 
@@ -192,6 +207,15 @@ class Page:
             "pii": pii,
             "time": self.find("#time").text,
             "model": self.find("#model").text,
+            "language": self.find("#language").text,
+            "confidence": self.find("#confidence").text,
+            "supported": self.find("#supported").text,
+            "tokens": self.find("#tokens").text,
+            "truncated": self.find("#truncated").text,
+            "warnings": [
+                (item.get_attribute("data-code"), item.text) for item in self.find_all("#warning-list li")
+            ],
+            "notice": self.find("#warnings").is_displayed(),
             "status": self.find("#status").text,
         }
 
@@ -224,10 +248,9 @@ class Page:
             assert text[:20] not in logged
 
 
-def api(server: Server, text: str, key: str) -> httpx.Response:
-    return httpx.post(
-        f"{server.url}/fingerprint", json={"text": text}, headers={"X-API-Key": key}, timeout=30
-    )
+def api(server: Server, text: str, key: str | None = None) -> httpx.Response:
+    headers = {"X-API-Key": key} if key else {}
+    return httpx.post(f"{server.url}/fingerprint", json={"text": text}, headers=headers, timeout=30)
 
 
 def percent(value: str) -> float:
@@ -261,6 +284,22 @@ def assert_page_matches(shown: dict[str, Any], answer: dict[str, Any]) -> None:
     assert re.fullmatch(r"\d+\.\d ms", shown["time"]), shown["time"]
     assert shown["model"] == f"{answer['model']['name']}:{answer['model']['version']}"
     assert shown["status"].startswith(f"Done. Dominant emotion: {answer['emotion']} (")
+    language = answer["language"]
+    assert re.fullmatch(rf"\w[\w ]* \({language['code']}\)(: too few letters to tell)?", shown["language"])
+    assert percent(shown["confidence"]) == pytest.approx(language["confidence"], abs=0.0005 + 1e-4)
+    assert shown["supported"] == ("Yes" if language["supported"] else "No: the model reads English only")
+    tokens = answer["tokens"]
+    assert shown["tokens"] == f"{tokens:,} token{'' if tokens == 1 else 's'}"
+    assert shown["truncated"] == (
+        "Yes: the model read only the start" if answer["truncated"] else "No: the model read all of it"
+    )
+    # Every warning, in the API's order: what it is about, then the service's own message.
+    assert [code for code, _ in shown["warnings"]] == [w["code"] for w in answer["warnings"]]
+    for (_, notice), warning in zip(shown["warnings"], answer["warnings"], strict=True):
+        assert notice.startswith(WARNING_TITLES[warning["code"]])
+        assert notice.endswith(f": {warning['message']}.")
+        assert notice in shown["status"]  # read out by the live region too
+    assert shown["notice"] == bool(answer["warnings"])
 
 
 def test_the_page_shows_what_the_api_answers(browser, ui_server: Server):
@@ -356,6 +395,11 @@ def test_fits_a_phone_screen(browser, ui_server: Server):
         )
         assert widest <= 390
         page.screenshot("phone")
+        page.paste(SPANISH)  # the warning's notice fits too
+        page.submit()
+        assert page.wait_for_answer() == "results"
+        assert page.find("#warnings").is_displayed()
+        assert browser.execute_script("return document.documentElement.scrollWidth") == 390
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
@@ -450,3 +494,60 @@ def test_a_stopped_model_is_shown_as_unavailable(browser, ui_server: Server):
         assert time.monotonic() < deadline, "the API still answers 503 after SIGCONT"
         time.sleep(0.5)
     assert status == 200
+
+
+def test_a_text_in_another_language_is_shown_with_its_warning(browser, ui_server: Server):
+    page = Page(browser, ui_server)
+    page.type(SPANISH, key=KEYS["language"])
+    page.submit()
+    assert page.wait_for_answer() == "results"
+    shown = page.shown()
+    answer = api(ui_server, SPANISH, KEYS["language"]).json()
+    assert answer["language"]["code"] == "es" and not answer["language"]["supported"]
+    assert [w["code"] for w in answer["warnings"]] == ["unsupported_language"]
+    assert_page_matches(shown, answer)
+    assert shown["language"] == "Spanish (es)"
+    (message,) = (w["message"] for w in answer["warnings"])
+    assert shown["warnings"] == [("unsupported_language", f"Language not supported (Spanish): {message}.")]
+    assert page.find("#warnings-title").text == "Read this first"
+    # The notice comes before the results: above the dominant emotion.
+    notice, first = page.find("#warnings"), page.find("#emotion-title")
+    assert notice.location["y"] + notice.size["height"] <= first.location["y"]
+    page.screenshot("language")
+    page.assert_private_and_same_origin(SPANISH)
+
+
+def test_a_truncated_text_and_a_refused_language(browser, reject_server: Server):
+    """A text over 256 tokens: its length and the truncation shown; under
+    UNSUPPORTED_LANGUAGE=reject, the 422 in words, naming the language refused."""
+    page = Page(browser, reject_server)
+    assert not page.find("#key-row").is_displayed()  # no API keys on this server
+    page.paste(LONG)
+    page.submit()
+    assert page.wait_for_answer() == "results"
+    shown = page.shown()
+    answer = api(reject_server, LONG).json()
+    assert answer["truncated"] and answer["tokens"] > 256
+    assert_page_matches(shown, answer)
+    assert shown["language"] == "English (en)" and shown["supported"] == "Yes"
+    assert shown["tokens"] == f"{answer['tokens']:,} tokens"
+    assert shown["truncated"] == "Yes: the model read only the start"
+    (message,) = (w["message"] for w in answer["warnings"])
+    assert f"the text is {answer['tokens']} tokens long; the model read the first 256" in message
+    assert shown["warnings"] == [("truncated", f"Text truncated: {message}.")]
+    page.screenshot("truncated")
+
+    refused = api(reject_server, SPANISH)
+    assert refused.status_code == 422
+    body = refused.json()
+    page.find("#text").clear()
+    page.type(SPANISH)
+    page.submit()
+    assert page.wait_for_answer() == "error"
+    confidence = f"{body['language']['confidence'] * 100:.1f}%"
+    assert page.error() == (
+        f"The service refused the text's language (HTTP 422): the text looks like Spanish "
+        f"(es, {confidence} confidence), which the model does not read; {body['error']}."
+    )
+    assert not page.find("#results").is_displayed()
+    page.assert_private_and_same_origin(LONG, SPANISH)

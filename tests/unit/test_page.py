@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import typing
 
 from miyraa.page import PAGE, SOURCE, content_security_policy, page_routes, render
+from miyraa.response import UNSUPPORTED_STATUS
+from miyraa.schemas import ResponseWarning
 from miyraa.settings import Settings
 
 TEMPLATE = SOURCE.read_text(encoding="utf-8")
@@ -65,3 +68,11 @@ def test_the_page_loads_nothing_from_elsewhere_and_stores_nothing():
 def test_the_route_exists_only_when_the_setting_is_on():
     assert [route.path for route in page_routes(Settings(_env_file=None))] == [PAGE]
     assert page_routes(Settings(_env_file=None, ui=False)) == []
+
+
+def test_the_page_has_words_for_every_warning_code_and_the_422():
+    """A warning code added to the API gets its title on the page (else it shows "Warning")."""
+    (titles,) = re.findall(r"const WARNING_TITLES = \{(.*?)\};", TEMPLATE)
+    codes = typing.get_args(ResponseWarning.model_fields["code"].annotation)
+    assert set(re.findall(r"(\w+): \"", titles)) == set(codes)
+    assert re.search(rf"\n    {UNSUPPORTED_STATUS}: \"", TEMPLATE)
