@@ -59,7 +59,7 @@ class MiyraaError(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         self.status = status
         self.body = body
-        super().__init__(f"{status or 'no answer'}: {body.get('error', body)}")
+        super().__init__(f"{status}: {body.get('error')}" if status else str(body.get("error")))
 
     @property
     def error(self) -> str:
@@ -182,7 +182,9 @@ class _Attempts:
     def wait_after(self, outcome: httpx.Response | httpx.TransportError) -> float | None:
         if isinstance(outcome, httpx.TransportError):
             self.no_answers += 1
-            failure = MiyraaError(NO_ANSWER, {"error": f"no answer: {type(outcome).__name__}"})
+            failure = MiyraaError(
+                NO_ANSWER, {"error": f"no answer from the service ({type(outcome).__name__})"}
+            )
             if self.no_answers > self.retry.connect_tries:
                 raise failure from outcome
             return self._spend(self.retry.backoff_s * 2 ** (self.no_answers - 1), failure)
