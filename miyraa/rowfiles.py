@@ -299,13 +299,27 @@ def _units(raw: bytes, fmt: str) -> Iterator[tuple[bytes, Any]]:
                 yield line, line.decode("utf-8")
         return
     consumed: list[bytes] = []
+    read_all = False
 
     def lines() -> Iterator[str]:
+        nonlocal read_all
         for line in raw.splitlines(keepends=True):
             consumed.append(line)
             yield line.decode("utf-8")
+        read_all = True
 
-    for values in csv.reader(lines()):  # it reads no further than the record it returns
+    # The reader takes no more lines than the record it returns needs; strict, a record cut
+    # inside a quoted text (one that spans lines) is an error at the end of the data.
+    reader = csv.reader(lines(), strict=True)
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            if read_all:
+                return  # the last record, cut short
+            raise
         unit = b"".join(consumed)
         consumed.clear()
         if unit.endswith(b"\n"):

@@ -28,7 +28,9 @@ from tests.fakes import fake_fingerprint
 BUSY = {"error": "server busy: 12 requests in service, the admission limit is 12"}
 INVALID = {
     "error": "invalid request body: 1 problem (see detail)",
-    "detail": [{"type": "string_too_short", "loc": ["text"], "msg": "String should have at least 1 character"}],
+    "detail": [
+        {"type": "string_too_short", "loc": ["text"], "msg": "String should have at least 1 character"}
+    ],
 }
 
 
@@ -36,7 +38,13 @@ def openapi(limits: Limits) -> dict[str, Any]:
     """The part of /docs.json the client reads, from the service's own request model."""
     _, batch = request_models(limits.max_text_chars, limits.max_batch_texts, limits.max_request_chars)
     schema = batch.model_json_schema()
-    return {"paths": {"/fingerprint/batch": {"post": {"requestBody": {"content": {"application/json": {"schema": schema}}}}}}}
+    return {
+        "paths": {
+            "/fingerprint/batch": {
+                "post": {"requestBody": {"content": {"application/json": {"schema": schema}}}}
+            }
+        }
+    }
 
 
 class Service:
@@ -121,9 +129,9 @@ def test_busy_without_retry_after_backs_off_doubling():
 def test_no_answer_is_retried_a_bounded_number_of_times():
     refused = httpx.ConnectError("connection refused")
     service, sleeps = Service([refused] * 10), Sleeps()
-    with client(service, sleeps, retry=Retry(connect_tries=3, backoff_s=0.5)) as miyraa:
-        with pytest.raises(MiyraaError) as caught:
-            miyraa.fingerprint("hi")
+    retry = Retry(connect_tries=3, backoff_s=0.5)
+    with client(service, sleeps, retry=retry) as miyraa, pytest.raises(MiyraaError) as caught:
+        miyraa.fingerprint("hi")
     assert sleeps == [0.5, 1.0, 2.0]
     assert len(service.requests) == 4
     assert caught.value.status == 0 and caught.value.retryable
@@ -159,14 +167,17 @@ def test_an_error_that_is_not_the_services_json_gets_a_stand_in_body():
     def proxy(request: httpx.Request) -> httpx.Response:
         return httpx.Response(502, text="<html>Bad Gateway</html>")
 
-    with Client("http://miyraa.test", transport=httpx.MockTransport(proxy)) as miyraa:
-        with pytest.raises(MiyraaError) as caught:
-            miyraa.fingerprint("hi")
+    transport = httpx.MockTransport(proxy)
+    with Client("http://miyraa.test", transport=transport) as miyraa, pytest.raises(MiyraaError) as caught:
+        miyraa.fingerprint("hi")
     assert (caught.value.status, caught.value.body) == (502, {"error": "bad gateway"})
 
 
 def test_batch_is_split_by_the_limits_the_service_states_and_kept_in_order():
-    service, sleeps = Service(limits=Limits(max_batch_texts=3, max_request_chars=11, max_text_chars=10)), Sleeps()
+    service, sleeps = (
+        Service(limits=Limits(max_batch_texts=3, max_request_chars=11, max_text_chars=10)),
+        Sleeps(),
+    )
     texts = ["aaaa", "bbbb", "cccc", "dd", "eeeeeeeeee", "ff", "g"]
     with client(service, sleeps) as miyraa:
         results = miyraa.fingerprint_batch(texts)
