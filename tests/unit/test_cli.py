@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import os
 import signal
@@ -16,9 +17,10 @@ import pytest
 
 from miyraa import cli
 from miyraa.client import Limits, MiyraaError
+from miyraa.progress import Progress
 from miyraa.rowfiles import columns, flat
 from miyraa.schemas import Fingerprint
-from tests.fakes import fake_fingerprint
+from tests.fakes import Clock, fake_fingerprint
 
 LIMITS = Limits(64, 100_000, 60)
 INVALID = {"error": "invalid request body: 1 problem (see detail)", "detail": [{"type": "string_too_long"}]}
@@ -348,4 +350,31 @@ def test_fingerprint_reports_the_services_error_without_a_traceback(monkeypatch,
     assert (
         capsys.readouterr().err
         == "miyraa: 400: invalid request body: 1 problem (see detail) (string_too_long)\n"
+    )
+
+
+def test_progress_plain_lines_every_interval_when_not_a_terminal():
+    clock, stream = Clock(), io.StringIO()
+    progress = Progress(1000, stream, tty=False, every_s=10, clock=clock)
+    clock.now = 4
+    progress.advance(100)
+    assert stream.getvalue() == ""  # not yet 10 s
+    clock.now = 10
+    progress.advance(150, errors=2)
+    clock.now = 130
+    progress.advance(0)
+    assert stream.getvalue().splitlines() == [
+        "250/1,000 rows (25%), 25.0 rows/s, 0:10 elapsed, ETA 0:30, 2 errors",
+        "250/1,000 rows (25%), 1.9 rows/s, 2:10 elapsed, ETA 6:30, 2 errors",
+    ]
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal():
+    clock, stream = Clock(), io.StringIO()
+    progress = Progress(200, stream, tty=True, clock=clock)
+    clock.now = 2
+    progress.advance(100)
+    progress.close()
+    assert stream.getvalue() == (
+        "\r\x1b[K[############------------] 100/200 rows  50%   50.0 rows/s ETA 0:02" * 2 + "\n"
     )
