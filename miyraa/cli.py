@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from miyraa.local import LocalModel
 
 DEFAULT_URL = "http://localhost:3000"
-# Measured with benchmarks/bench_cli.py (docs/PERFORMANCE.md): the smallest settings that
-# reach the service's saturation throughput on the documents mix.
+# Measured with benchmarks/bench_cli.py (docs/PERFORMANCE.md): 4 batches of 16 texts in
+# flight score the documents mix at the service's saturation throughput (1.00x).
 CONCURRENCY = 4
 BATCH_SIZE = 16
 OK, ROW_ERRORS, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
