@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := True
 
-.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-pii bench-language loop-stall chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
+.PHONY: help env tools check-deploy train quantization-gate model serve test lint unit integration e2e container container-run container-test loadtest loadtest-smoke bench bench-smoke bench-cli bench-cli-smoke bench-pii bench-language loop-stall chaos chaos-smoke fuzz fuzz-smoke presidio privacy-audit privacy-audit-smoke lock clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -83,6 +83,12 @@ bench: model ## both text mixes (BENCH_MIX=chat|documents for one): model ceilin
 
 bench-smoke: model ## every part of the benchmark for seconds, no targets (CI)
 	$(PY) benchmarks/bench.py --smoke
+
+bench-cli: model ## `miyraa score` on 10,000 documents-mix texts vs the service's saturation (as make bench); fails under 0.90x; reports/bench_cli.json
+	$(PY) benchmarks/bench_cli.py
+
+bench-cli-smoke: model ## every step of bench-cli on 300 texts, judges nothing (CI)
+	$(PY) benchmarks/bench_cli.py --smoke
 
 bench-pii: env ## scrubber speed on 100 KB inputs, realistic and worst shapes, and its linearity (limits in benchmarks/bench_pii.py)
 	$(PY) benchmarks/bench_pii.py

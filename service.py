@@ -40,7 +40,7 @@ from miyraa.observe import request_fields
 from miyraa.page import page_routes
 from miyraa.pii import ScrubResult, scrub
 from miyraa.ratelimit import RateLimiter, client_hash
-from miyraa.response import record_input, record_prediction, to_fingerprint, unsupported_error
+from miyraa.response import answers, record_input, record_prediction, scored_indices
 from miyraa.runner_link import RunnerLink
 from miyraa.schemas import BatchResponse, Fingerprint, ItemError, request_models
 from miyraa.settings import get_settings
@@ -154,18 +154,12 @@ class Miyraa:
             with self.admission.hold(sum(estimate_tokens(text) for text in texts)):
                 started = time.perf_counter()
                 scrubbed, languages = await self._scrub_off_loop(texts)
-                reject = settings.unsupported_language == "reject"
-                scored = [i for i, lang in enumerate(languages) if lang.supported or not reject]
+                scored = scored_indices(languages, settings.unsupported_language == "reject")
                 batch = [scrubbed[i].text for i in scored]
                 outputs, model = await self.link.predict(batch) if batch else ([], None)
             elapsed_ms = (time.perf_counter() - started) * 1000
             threshold = settings.safety_threshold
-            results: list[Fingerprint | ItemError] = [unsupported_error(lang) for lang in languages]
-            if model is not None:
-                for i, output in zip(scored, outputs, strict=True):
-                    results[i] = to_fingerprint(
-                        output, scrubbed[i], languages[i], model, threshold, elapsed_ms
-                    )
+            results = answers(outputs, scored, scrubbed, languages, model, threshold, elapsed_ms)
         except Refused as refused:
             refused.record()
             ctx.response.status_code = refused.status

@@ -82,6 +82,31 @@ def to_fingerprint(
     )
 
 
+def scored_indices(languages: list[Detection], reject_unsupported: bool) -> list[int]:
+    """Which texts go to the model: all, or under UNSUPPORTED_LANGUAGE=reject the supported ones."""
+    return [i for i, lang in enumerate(languages) if lang.supported or not reject_unsupported]
+
+
+def answers(
+    outputs: list[ModelOutput],
+    scored: list[int],
+    scrubbed: list[ScrubResult],
+    languages: list[Detection],
+    model: ModelInfo | None,
+    safety_threshold: float,
+    processing_time_ms: float,
+) -> list[Fingerprint | ItemError]:
+    """One answer per text, in order: the fingerprint of each text in ``scored`` (whose
+    ``outputs`` these are), the refusal of its language for every other text."""
+    results: list[Fingerprint | ItemError] = [unsupported_error(lang) for lang in languages]
+    if model is not None:
+        for i, output in zip(scored, outputs, strict=True):
+            results[i] = to_fingerprint(
+                output, scrubbed[i], languages[i], model, safety_threshold, processing_time_ms
+            )
+    return results
+
+
 def unsupported_error(detection: Detection) -> ItemError:
     """What a text refused for its language gets (UNSUPPORTED_LANGUAGE=reject)."""
     message = f"unsupported language: {_looks_like(detection)}; the model reads English only"

@@ -93,6 +93,8 @@ def request_models(
                 min_length=1,
                 max_length=max_batch_texts,
                 description=f"1 to {max_batch_texts} texts, {max_request_chars} characters in all",
+                # Machine-readable for clients (miyraa/client.py): JSON Schema has no word for it.
+                json_schema_extra={"x-max-total-chars": max_request_chars},
             ),
         ),
     )

@@ -25,7 +25,7 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bentoml
 
@@ -33,6 +33,9 @@ from miyraa.metrics import BATCH_SIZE, MODEL_READY
 from miyraa.schemas import ModelOutput
 from miyraa.settings import Settings
 from runners.drain import Drain
+
+if TYPE_CHECKING:
+    from models.serving import ServedModel
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +73,23 @@ class FingerprintRunner:
 
     def _predict(self, texts: list[str]) -> list[ModelOutput]:
         BATCH_SIZE.observe(len(texts))
-        scores, tokens = self.model.score(texts)
-        probs = {name: value.tolist() for name, value in scores.items()}
-        limit = self.model.max_tokens
-        return [
-            ModelOutput(**{name: rows[i] for name, rows in probs.items()}, tokens=tokens[i], max_tokens=limit)
-            for i in range(len(texts))
-        ]
+        return model_outputs(self.model, texts)
 
     async def model_info(self) -> dict[str, str]:
         """Name and version of the loaded model (for the API service's responses)."""
         return {"name": self.model_ref.tag.name, "version": str(self.model_ref.tag.version)}
+
+
+def model_outputs(model: ServedModel, texts: list[str]) -> list[ModelOutput]:
+    """The model's probabilities for ``texts`` (scrubbed), one ``ModelOutput`` per text, in order;
+    also what ``miyraa score --local`` runs (miyraa/local.py)."""
+    scores, tokens = model.score(texts)
+    probs = {name: value.tolist() for name, value in scores.items()}
+    limit = model.max_tokens
+    return [
+        ModelOutput(**{name: rows[i] for name, rows in probs.items()}, tokens=tokens[i], max_tokens=limit)
+        for i in range(len(texts))
+    ]
 
 
 def runner_service(settings: Settings) -> bentoml.Service[Any]:
