@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from miyraa.labels import EMOTIONS, INTENTS, STYLES
+from miyraa.language import Detection
 from miyraa.pii import ScrubResult
 from miyraa.response import to_fingerprint
 from miyraa.schemas import Fingerprint, ModelInfo, ModelOutput
@@ -33,6 +34,9 @@ def fake_fingerprint(text: str, elapsed_ms: float = 1.0) -> Fingerprint:
         safety=[0.1, 0.1, danger, 0.1],
         style=[1.0] + [0.0] * (len(STYLES) - 1),
         intent=[1.0] + [0.0] * (len(INTENTS) - 1),
+        tokens=len(text.split()) + 2,
+        max_tokens=256,
     )
     counts = {"EMAIL": 1} if "@" in text else {}
-    return to_fingerprint(output, ScrubResult(text, counts), MODEL, 0.5, elapsed_ms)
+    language = Detection("en", 0.99, True)
+    return to_fingerprint(output, ScrubResult(text, counts), language, MODEL, 0.5, elapsed_ms)

@@ -19,10 +19,15 @@ from miyraa import cli
 from miyraa.client import Limits, MiyraaError
 from miyraa.progress import Progress
 from miyraa.rowfiles import columns, flat
-from miyraa.schemas import Fingerprint
+from miyraa.schemas import Fingerprint, ItemError, Language
 from tests.fakes import Clock, fake_fingerprint
 
 LIMITS = Limits(64, 100_000, 60)
+REFUSED = ItemError(
+    error="unsupported language: the text looks like es (confidence 0.99); the model reads English only",
+    status=422,
+    language=Language(code="es", confidence=0.99, supported=False),
+)
 INVALID = {"error": "invalid request body: 1 problem (see detail)", "detail": [{"type": "string_too_long"}]}
 
 
@@ -37,7 +42,7 @@ class FakeScorer:
         self.on_batch = on_batch
         self.closed = False
 
-    async def fingerprint_batch(self, texts: Sequence[str]) -> list[Fingerprint]:
+    async def fingerprint_batch(self, texts: Sequence[str]) -> list[Fingerprint | ItemError]:
         self.batches.append(list(texts))
         await asyncio.sleep(0)
         if self.on_batch:
@@ -45,7 +50,8 @@ class FakeScorer:
         await asyncio.sleep(0)
         if any("BAD" in text for text in texts):
             raise MiyraaError(400, INVALID)
-        return [fake_fingerprint(text) for text in texts]
+        # "hola" stands for a text refused for its language (UNSUPPORTED_LANGUAGE=reject)
+        return [REFUSED if "hola" in text else fake_fingerprint(text) for text in texts]
 
     async def limits(self) -> Limits:
         return self._limits
@@ -378,3 +384,17 @@ def test_progress_bar_redraws_one_line_on_a_terminal():
     assert stream.getvalue() == (
         "\r\x1b[K[############------------] 100/200 rows  50%   50.0 rows/s ETA 0:02" * 2 + "\n"
     )
+
+
+def test_a_text_refused_for_its_language_gets_its_error_and_its_batch_is_not_sent_again(
+    tmp_path, scorer, capsys
+):
+    sample = ["fine one", "hola amigos, que tal", "fine two"]
+    source = write_csv(tmp_path / "in.csv", [{"text": t} for t in sample])
+    out = tmp_path / "out.csv"
+    assert run(str(source), "--out", str(out)) == 1
+    rows = {int(r["row"]): r for r in read_csv(out)}
+    assert rows[2]["error"] == f"422: {REFUSED.error}" and rows[2]["emotion"] == ""
+    assert rows[1]["error"] == rows[3]["error"] == "" and rows[1]["emotion"]
+    assert scorer.batches == [sample]  # one batch: the refusal is per text, not a failed call
+    assert capsys.readouterr().out.startswith("3 rows: 2 scored, 1 with an error")
