@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 DEFAULT_URL = "http://localhost:3000"
 # Measured with benchmarks/bench_cli.py (docs/PERFORMANCE.md): 4 batches of 16 texts in
-# flight score the documents mix at the service's saturation throughput (1.00x).
+# flight score the documents mix at the service's saturation throughput (1.00x; 2 of 8: 0.99x,
+# so these leave headroom for a service with more cores).
 CONCURRENCY = 4
 BATCH_SIZE = 16
 OK, ROW_ERRORS, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
