@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     )
 
     # Safety and PII
-    safety_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    safety_threshold: float = Field(
+        0.39,
+        ge=0.0,
+        le=1.0,
+        description="flags a category at this probability; default: chosen by make train (metrics.json)",
+    )
     pii_phone_regions: str = Field(
         ",".join(DEFAULT_PHONE_REGIONS),
         description="comma-separated ISO 3166 regions whose national phone numbers the scrubber reads",

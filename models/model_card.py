@@ -39,6 +39,22 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
         for name, target in report["dev_targets"].items()
     )
     sizes = "\n".join(f"| {name} | {n:,} |" for name, n in report["sizes"].items())
+    calibration = report.get("calibration") or {}
+    ece = (
+        "\n".join(
+            f"| {c} | {_f(calibration['temperatures'][c])} "
+            + " ".join(
+                f"| {_f(calibration['ece_before'][s][c])} -> {_f(calibration['ece'][s][c])}"
+                if c in calibration["ece"][s]
+                else "| n/a"
+                for s in ("olid_heldout", "team_test")
+            )
+            + " |"
+            for c in SAFETY_CATEGORIES
+        )
+        if calibration
+        else "| (not calibrated) | | | |"
+    )
     return {
         "go_accuracy": _f(go["emotion_accuracy"]),
         "go_macro_f1": _f(go["emotion_macro_f1"]),
@@ -51,6 +67,11 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
         "vad": vad,
         "targets": targets,
         "sizes": sizes,
+        "ece": ece,
+        "threshold": _f(calibration.get("threshold", 0.5)),
+        "threshold_f1": _f(calibration.get("olid_macro_f1", float("nan"))),
+        "threshold_f1_at_half": _f(calibration.get("olid_macro_f1_at_0.5", float("nan"))),
+        "threshold_team_flagged": _f(calibration.get("team_safe_flagged", float("nan"))),
         "seed": str(report["config"]["seed"]),
         "team_weight": ", ".join(f"{h} {w}x" for h, w in report["config"]["team_weight"]),
         "l2": ", ".join(f"{h} {v}" for h, v in report["config"]["l2"]),

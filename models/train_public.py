@@ -4,7 +4,9 @@
     python -m models.train_public --data-dir ../shared/data --dry-run # train and report only
 
 1. fine-tune the top backbone layers on every source at once (``models.finetune``);
-2. embed every text with the tuned backbone (pooled layers, as served);
+2. embed every text with the tuned backbone (pooled layers, as served); public texts
+   pass through the service's PII scrubber first, as they would in service (OLID's
+   "@USER" becomes "[HANDLE]", a placeholder the team corpus also uses);
 3. fit the linear heads (``models.train.fit_heads``), team rows weighted up;
 4. score on data never trained on: GoEmotions dev (rows with one mapped label),
    EmoBank dev, a stratified held-out part of OLID train, the team corpus's split;
@@ -20,6 +22,7 @@ import argparse
 import hashlib
 import json
 import logging
+import random
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,6 +32,8 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from miyraa.pii import scrub
+from models import calibration as cal
 from models import model_card
 from models import public_data as pd
 from models.artifacts import WEIGHTS_DIR, write_weights
@@ -51,6 +56,8 @@ DEV_TARGETS = {
 }
 
 TRAIN_SETS = ("team_train", "goemotions_train", "emobank_train", "olid_train")
+CALIBRATION_SETS = ("olid_calib", "team_calib")  # neither fine-tuned nor fitted on
+ECE_SETS = ("olid_heldout", "team_test")
 EVAL_SETS = ("goemotions_dev", "emobank_dev", "olid_heldout", "team_test")
 
 # Recorded with the model; the model-quality test checks a build reproduces them.
@@ -87,6 +94,8 @@ class PublicConfig:
         ("intent", 0.1),
     )
     olid_held_out: float = 0.2
+    calibration_fraction: float = 0.1  # of OLID train and of the team train split (models/calibration.py)
+    calibrate: bool = True
     balance_emotions: bool = True  # weigh emotion rows by inverse class frequency
     # A safety positive weighs at most this many negatives: with OLID's thousands of
     # non-offensive tweets as negatives, 10 made the 60 team threats flag "I will call
@@ -104,11 +113,14 @@ class Trained:
 
 def load_sets(data_dir: Path, config: PublicConfig) -> dict[str, pd.Labelled]:
     team_train, team_test = stratified_split(load_corpus(), TrainConfig().test_fraction, config.seed)
+    team_train, team_calib = stratified_split(team_train, config.calibration_fraction, config.seed + 1)
     sets = {
         "team_train": team_labelled("team_train", team_train),
         "team_test": team_labelled("team_test", team_test),
+        "team_calib": team_labelled("team_calib", team_calib),
     }
     olid_train, olid_held_out = pd.olid(data_dir, config.olid_held_out, config.seed)
+    olid_train, olid_calib = carve(olid_train, config.calibration_fraction, config.seed + 1, "olid_calib")
     sets.update(
         goemotions_train=pd.goemotions(data_dir, "train", config.neutral_cap, config.seed),
         goemotions_dev=pd.goemotions(data_dir, "dev", None, config.seed),
@@ -116,8 +128,32 @@ def load_sets(data_dir: Path, config: PublicConfig) -> dict[str, pd.Labelled]:
         emobank_dev=pd.emobank(data_dir, "dev"),
         olid_train=olid_train,
         olid_heldout=olid_held_out,
+        olid_calib=olid_calib,
     )
+    for name in sets:  # what the model reads in service: OLID's "@USER" becomes "[HANDLE]"
+        if not name.startswith("team_"):  # the team corpus is written with placeholders
+            sets[name].texts = [scrub(text).text for text in sets[name].texts]
     return sets
+
+
+def carve(data: pd.Labelled, fraction: float, seed: int, name: str) -> tuple[pd.Labelled, pd.Labelled]:
+    """``data`` in two: the rest, and a seeded ``fraction`` of each safety pattern (``name``)."""
+    by_pattern: dict[str, list[int]] = {}
+    for i, row in enumerate(data.targets["safety"]):
+        by_pattern.setdefault(json.dumps(row), []).append(i)
+    rng = random.Random(seed)
+    carved: set[int] = set()
+    for key in sorted(by_pattern):
+        indices = by_pattern[key][:]
+        rng.shuffle(indices)
+        carved.update(indices[: round(len(indices) * fraction)])
+    rest, part = pd.Labelled(data.name), pd.Labelled(name)
+    for i, text in enumerate(data.texts):
+        into = part if i in carved else rest
+        into.texts.append(text)
+        for head, labels in data.targets.items():
+            into.targets[head].append(labels[i])
+    return rest, part
 
 
 def digest(*parts: object) -> str:
@@ -202,6 +238,7 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
         TrainConfig(seed=config.seed, l2=config.l2, pos_weight_cap=config.safety_pos_weight_cap),
         row_weights(sets, y, config),
     )
+    calibration = calibrate(heads, features, targets) if config.calibrate else {}
     fitted = time.perf_counter()
     metrics = {name: evaluate(heads, features[name], targets[name]) for name in EVAL_SETS}
     report = {
@@ -215,6 +252,7 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
             "fit": round(fitted - embedded, 1),
         },
         "cached_stages": cached,
+        "calibration": calibration,
         "dev_metrics": metrics,
         "dev_targets": DEV_TARGETS,
         "dev_target_values": (values := dev_target_values(metrics)),
@@ -222,6 +260,34 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
         "reference_predictions": reference_predictions(encoder, heads),
     }
     return Trained(tuned, heads, report)
+
+
+def calibrate(
+    heads: MultiTaskHeads, features: dict[str, torch.Tensor], targets: dict[str, dict[str, torch.Tensor]]
+) -> dict[str, Any]:
+    """Temperatures per safety category, fitted on the calibration splits and folded into the
+    heads; the threshold chosen there; calibration errors on the evaluation splits."""
+    x = torch.cat([features[name] for name in CALIBRATION_SETS])
+    safety = torch.cat([targets[name]["safety"] for name in CALIBRATION_SETS])
+    before = {
+        name: cal.calibration_report(heads, features[name], targets[name]["safety"]) for name in ECE_SETS
+    }
+    temperatures = cal.fit_temperatures(heads, x, safety)
+    cal.fold_temperatures(heads, temperatures)
+    return {
+        "temperatures": temperatures,
+        **cal.choose_threshold(
+            heads,
+            features["olid_calib"],
+            targets["olid_calib"]["safety"],
+            features["team_calib"],
+            targets["team_calib"]["safety"],
+        ),
+        "ece_before": before,
+        "ece": {
+            name: cal.calibration_report(heads, features[name], targets[name]["safety"]) for name in ECE_SETS
+        },
+    }
 
 
 def reference_predictions(encoder: Encoder, heads: MultiTaskHeads) -> list[dict[str, Any]]:
@@ -251,6 +317,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=PublicConfig.seed)
     parser.add_argument("--neutral-cap", type=int, default=PublicConfig.neutral_cap)
     parser.add_argument("--no-balance", action="store_true", help="no inverse-frequency emotion weights")
+    parser.add_argument("--layers", type=int, default=FinetuneConfig.layers, help="top backbone layers tuned")
+    parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs, help="fine-tuning epochs")
     parser.add_argument(
         "--dry-run", action="store_true", help=f"report only; leave {WEIGHTS_DIR.name}/ alone"
     )
@@ -262,7 +330,7 @@ def main() -> int:
         seed=args.seed,
         neutral_cap=args.neutral_cap,
         balance_emotions=not args.no_balance,
-        finetune=FinetuneConfig(seed=args.seed),
+        finetune=FinetuneConfig(layers=args.layers, epochs=args.epochs, seed=args.seed),
     )
     trained = train_public(args.data_dir, config)
     print(json.dumps({k: v for k, v in trained.report.items() if k != "reference_predictions"}, indent=2))  # noqa: T201
