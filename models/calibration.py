@@ -8,8 +8,15 @@ known cells. ``T`` is folded into the category's row of the linear head (weights
 divided by ``T``), so the served graph is unchanged in shape and calibrated as it stands.
 
 The default SAFETY_THRESHOLD is then chosen on the same split: the threshold with the best
-offensive macro-F1 (OLID's subtask A against the toxic probability), reported beside the
-share of the team's safe calibration texts it flags.
+offensive macro-F1 (OLID's subtask A against the toxic probability) among those that flag at
+most ``MAX_FALSE_FLAGS`` of the team's safe calibration texts (everyday messages and hard
+negatives, any category), reported beside that share.
+
+The emotion head is fitted with inverse-frequency class weights (good macro-F1, but it
+rarely says "neutral"). ``correct_emotion_prior`` adds ``alpha * log(prior)`` to its logits,
+the prior being the label mix of a GoEmotions calibration split (natural, neutral-heavy),
+with ``alpha`` the one of best accuracy that keeps macro-F1 within ``MAX_F1_LOSS`` of the
+uncorrected head; the shift is folded into the head's bias.
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from models.public_data import UNKNOWN
 TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(8.0), 80))
 THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.01), 2)
 BINS = 10
+MAX_FALSE_FLAGS = 0.02
+ALPHAS = np.round(np.arange(0.0, 1.51, 0.05), 2)
+MAX_F1_LOSS = 0.005
 
 
 def expected_calibration_error(truth: NDArray[np.float64], probs: NDArray[np.float64]) -> float:
@@ -86,20 +96,59 @@ def choose_threshold(
     team_x: torch.Tensor,
     team_safety: torch.Tensor,
 ) -> dict[str, Any]:
-    """The threshold of best offensive macro-F1 on OLID's calibration rows, and what it flags
-    of the team's safe calibration texts."""
+    """The threshold of best offensive macro-F1 on OLID's calibration rows among those that flag
+    at most ``MAX_FALSE_FLAGS`` of the team's safe calibration texts (else the one that flags
+    fewest), with both figures and the unconstrained best beside it."""
     toxic = SAFETY_CATEGORIES.index("toxic")
     offensive = (olid_safety[:, toxic].numpy() > 0.5).astype(np.int64)
     p_toxic = safety_probs(heads, olid_x)[:, toxic]
     f1 = {float(t): ev.macro_f1(offensive, (p_toxic >= t).astype(np.int64), 2) for t in THRESHOLDS}
-    best = max(f1, key=lambda t: (f1[t], -abs(t - 0.5)))
     safe = (team_safety.numpy() == 0).all(axis=1)
-    flagged = (safety_probs(heads, team_x)[safe] >= best).any(axis=1)
+    safe_max = safety_probs(heads, team_x)[safe].max(axis=1)
+    flags = {t: float((safe_max >= t).mean()) if len(safe_max) else 0.0 for t in f1}
+    unconstrained = max(f1, key=lambda t: (f1[t], -abs(t - 0.5)))
+    allowed = [t for t in f1 if flags[t] <= MAX_FALSE_FLAGS] or [min(f1, key=lambda t: (flags[t], -f1[t]))]
+    best = max(allowed, key=lambda t: (f1[t], -abs(t - 0.5)))
     return {
         "threshold": best,
         "olid_macro_f1": f1[best],
+        "team_safe_flagged": flags[best],
+        "max_team_safe_flagged": MAX_FALSE_FLAGS,
         "olid_macro_f1_at_0.5": f1[0.5],
-        "team_safe_flagged": float(flagged.mean()) if len(flagged) else 0.0,
+        "unconstrained_threshold": unconstrained,
+        "unconstrained_olid_macro_f1": f1[unconstrained],
+        "unconstrained_team_safe_flagged": flags[unconstrained],
+    }
+
+
+def correct_emotion_prior(heads: MultiTaskHeads, x: torch.Tensor, emotion: torch.Tensor) -> dict[str, Any]:
+    """Fold ``alpha * log(prior)`` into the emotion head's bias (see the module's docstring);
+    return alpha, the prior and the split's accuracy and macro-F1 before and after."""
+    with torch.inference_mode():
+        logits = heads(x)["emotion"].double().numpy()
+    truth = emotion.numpy().argmax(axis=1)
+    n_classes = logits.shape[1]
+    prior = np.bincount(truth, minlength=n_classes) / len(truth)
+    log_prior = np.log(np.clip(prior, 1e-4, None))
+
+    def scores(alpha: float) -> tuple[float, float]:
+        predicted = (logits + alpha * log_prior).argmax(axis=1)
+        return ev.accuracy(truth, predicted), ev.macro_f1(truth, predicted, n_classes)
+
+    measured = {float(a): scores(float(a)) for a in ALPHAS}
+    floor = measured[0.0][1] - MAX_F1_LOSS
+    alpha = max((a for a in measured if measured[a][1] >= floor), key=lambda a: (measured[a][0], -a))
+    layer = heads.heads["emotion"]
+    assert isinstance(layer, torch.nn.Linear)
+    with torch.no_grad():
+        layer.bias.add_(torch.as_tensor(alpha * log_prior, dtype=layer.bias.dtype))
+    return {
+        "alpha": alpha,
+        "prior": [round(float(p), 4) for p in prior],
+        "accuracy_before": measured[0.0][0],
+        "macro_f1_before": measured[0.0][1],
+        "accuracy": measured[alpha][0],
+        "macro_f1": measured[alpha][1],
     }
 
 

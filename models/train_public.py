@@ -3,11 +3,15 @@
     python -m models.train_public --data-dir ../shared/data          # train, report, write
     python -m models.train_public --data-dir ../shared/data --dry-run # train and report only
 
-1. fine-tune the top backbone layers on every source at once (``models.finetune``);
+1. fine-tune the backbone's layers on balanced draws from every source at once, early
+   stopping on the dev splits' loss (``models.finetune``);
 2. embed every text with the tuned backbone (pooled layers, as served); public texts
    pass through the service's PII scrubber first, as they would in service (OLID's
    "@USER" becomes "[HANDLE]", a placeholder the team corpus also uses);
-3. fit the linear heads (``models.train.fit_heads``), team rows weighted up;
+3. fit the linear heads (``models.train.fit_heads``), team rows weighted up; then, on
+   calibration splits neither step saw: temperatures for the safety heads and the default
+   threshold (``models.calibration``), and a prior correction of the emotion head that
+   recovers accuracy on GoEmotions' natural label mix without giving up macro-F1;
 4. score on data never trained on: GoEmotions dev (rows with one mapped label),
    EmoBank dev, a stratified held-out part of OLID train, the team corpus's split;
 5. write the tuned layers, the heads and their metrics to ``models/weights/`` and the
@@ -57,6 +61,9 @@ DEV_TARGETS = {
 
 TRAIN_SETS = ("team_train", "goemotions_train", "emobank_train", "olid_train")
 CALIBRATION_SETS = ("olid_calib", "team_calib")  # neither fine-tuned nor fitted on
+# Early stopping of the fine-tuning reads the loss on these (the emotion and VAD dev splits,
+# OLID's and the team's calibration splits); none is trained on.
+FINETUNE_DEV_SETS = ("goemotions_dev", "emobank_dev", "olid_calib", "team_calib")
 ECE_SETS = ("olid_heldout", "team_test")
 EVAL_SETS = ("goemotions_dev", "emobank_dev", "olid_heldout", "team_test")
 
@@ -114,6 +121,9 @@ class Trained:
 def load_sets(data_dir: Path, config: PublicConfig) -> dict[str, pd.Labelled]:
     team_train, team_test = stratified_split(load_corpus(), TrainConfig().test_fraction, config.seed)
     team_train, team_calib = stratified_split(team_train, config.calibration_fraction, config.seed + 1)
+    goemotions_train, goemotions_calib = pd.goemotions_calibration_split(
+        data_dir, config.calibration_fraction, config.neutral_cap, config.seed
+    )
     sets = {
         "team_train": team_labelled("team_train", team_train),
         "team_test": team_labelled("team_test", team_test),
@@ -122,7 +132,8 @@ def load_sets(data_dir: Path, config: PublicConfig) -> dict[str, pd.Labelled]:
     olid_train, olid_held_out = pd.olid(data_dir, config.olid_held_out, config.seed)
     olid_train, olid_calib = carve(olid_train, config.calibration_fraction, config.seed + 1, "olid_calib")
     sets.update(
-        goemotions_train=pd.goemotions(data_dir, "train", config.neutral_cap, config.seed),
+        goemotions_train=goemotions_train,
+        goemotions_calib=goemotions_calib,
         goemotions_dev=pd.goemotions(data_dir, "dev", None, config.seed),
         emobank_train=pd.emobank(data_dir, "train"),
         emobank_dev=pd.emobank(data_dir, "dev"),
@@ -160,28 +171,27 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def combined(sets: dict[str, pd.Labelled], names: tuple[str, ...]) -> pd.Labelled:
-    out = pd.Labelled("+".join(names))
-    for name in names:
-        out.texts += sets[name].texts
-        for head, rows in sets[name].targets.items():
-            out.targets[head] += rows
-    return out
-
-
 def tuned_layers(
-    encoder: Encoder, data: pd.Labelled, config: FinetuneConfig, cached: list[str]
-) -> dict[str, torch.Tensor]:
-    """Fine-tuned top layers in float16, cached under build/ by the config and the data."""
-    path = CACHE_DIR / "finetune" / f"{digest(asdict(config), data.texts, data.targets)}.safetensors"
-    if path.exists():
+    encoder: Encoder, sets: dict[str, pd.Labelled], config: FinetuneConfig, cached: list[str]
+) -> tuple[dict[str, torch.Tensor], list[dict[str, Any]]]:
+    """Fine-tuned layers in float16 and the per-epoch history, cached under build/ by the
+    config and the data."""
+    sources = {name: sets[name] for name in TRAIN_SETS}
+    dev = {name: sets[name] for name in FINETUNE_DEV_SETS}
+    key = digest(asdict(config), *((n, s.texts, s.targets) for n, s in {**sources, **dev}.items()))
+    path = CACHE_DIR / "finetune" / f"{key}.safetensors"
+    history_path = path.with_suffix(".json")
+    if path.exists() and history_path.exists():
         logger.info("fine-tuned layers from cache %s", path.relative_to(ROOT))
         cached.append("finetune")
-        return load_file(path)
-    tuned = round_to_half(finetune(encoder, data, config))
+        history: list[dict[str, Any]] = json.loads(history_path.read_text())
+        return load_file(path), history
+    result = finetune(encoder, sources, dev, config)
+    tuned = round_to_half(result.state)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tuned, path)
-    return tuned
+    history_path.write_text(json.dumps(result.history, indent=1))
+    return tuned, result.history
 
 
 def cached_features(encoder: Encoder, texts: list[str], weights_key: str, cached: list[str]) -> torch.Tensor:
@@ -223,7 +233,7 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
     encoder = default_encoder()
     started = time.perf_counter()
     cached: list[str] = []  # stages read from build/ instead of computed in this run
-    tuned = tuned_layers(encoder, combined(sets, TRAIN_SETS), config.finetune, cached)
+    tuned, history = tuned_layers(encoder, sets, config.finetune, cached)
     load_tuned(encoder, tuned)
     tuned_at = time.perf_counter()
     weights_key = digest({k: hashlib.sha256(v.numpy().tobytes()).hexdigest() for k, v in tuned.items()})
@@ -239,6 +249,10 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
         row_weights(sets, y, config),
     )
     calibration = calibrate(heads, features, targets) if config.calibrate else {}
+    if config.calibrate:
+        calibration["emotion_prior"] = cal.correct_emotion_prior(
+            heads, features["goemotions_calib"], targets["goemotions_calib"]["emotion"]
+        )
     fitted = time.perf_counter()
     metrics = {name: evaluate(heads, features[name], targets[name]) for name in EVAL_SETS}
     report = {
@@ -252,6 +266,7 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
             "fit": round(fitted - embedded, 1),
         },
         "cached_stages": cached,
+        "finetune_history": history,
         "calibration": calibration,
         "dev_metrics": metrics,
         "dev_targets": DEV_TARGETS,
@@ -318,7 +333,15 @@ def main() -> int:
     parser.add_argument("--neutral-cap", type=int, default=PublicConfig.neutral_cap)
     parser.add_argument("--no-balance", action="store_true", help="no inverse-frequency emotion weights")
     parser.add_argument("--layers", type=int, default=FinetuneConfig.layers, help="top backbone layers tuned")
-    parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs, help="fine-tuning epochs")
+    parser.add_argument(
+        "--epochs", type=int, default=FinetuneConfig.epochs, help="fine-tuning epochs, at most"
+    )
+    parser.add_argument(
+        "--rows-per-source",
+        type=int,
+        default=FinetuneConfig.rows_per_source,
+        help="rows drawn from each source per fine-tuning epoch",
+    )
     parser.add_argument(
         "--dry-run", action="store_true", help=f"report only; leave {WEIGHTS_DIR.name}/ alone"
     )
@@ -330,7 +353,9 @@ def main() -> int:
         seed=args.seed,
         neutral_cap=args.neutral_cap,
         balance_emotions=not args.no_balance,
-        finetune=FinetuneConfig(layers=args.layers, epochs=args.epochs, seed=args.seed),
+        finetune=FinetuneConfig(
+            layers=args.layers, epochs=args.epochs, rows_per_source=args.rows_per_source, seed=args.seed
+        ),
     )
     trained = train_public(args.data_dir, config)
     print(json.dumps({k: v for k, v in trained.report.items() if k != "reference_predictions"}, indent=2))  # noqa: T201

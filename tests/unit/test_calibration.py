@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from miyraa.labels import SAFETY_CATEGORIES
+from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
 from models import calibration as cal
 from models.network import HeadsConfig, MultiTaskHeads
 from models.public_data import UNKNOWN, Labelled
@@ -75,3 +75,54 @@ def test_carve_takes_the_fraction_of_each_safety_pattern_and_keeps_rows_whole():
     for split in (rest, part):
         for text, row in zip(split.texts, split.targets["safety"], strict=True):
             assert row[0] == (1.0 if int(text.split()[1]) < 20 else 0.0)
+
+
+def heads_with_emotion_logits(logits: torch.Tensor) -> tuple[MultiTaskHeads, torch.Tensor]:
+    """Heads whose emotion logits are the first 11 features; features carrying ``logits``."""
+    heads = heads_with_safety_logits(1.0)
+    emotion = heads.heads["emotion"]
+    assert isinstance(emotion, torch.nn.Linear)
+    with torch.no_grad():
+        emotion.weight[:, : logits.shape[1]] = torch.eye(logits.shape[1])
+    x = torch.zeros(len(logits), DIM)
+    x[:, : logits.shape[1]] = logits
+    return heads, x
+
+
+def test_the_prior_correction_recovers_accuracy_on_a_skewed_mix_without_losing_macro_f1():
+    # 11 classes; class 0 ("neutral"-like) is 60% of the rows. The head is balanced: its logits
+    # know the true class only weakly, with no bias toward class 0, so it under-predicts it.
+    rng = np.random.default_rng(3)
+    n, k = 6_000, len(EMOTIONS)
+    truth = np.where(rng.random(n) < 0.6, 0, rng.integers(1, k, n))
+    logits = rng.normal(0, 1, (n, k))
+    logits[np.arange(n), truth] += 1.5
+    heads, x = heads_with_emotion_logits(torch.tensor(logits, dtype=torch.float32))
+    onehot = torch.tensor(np.eye(k)[truth], dtype=torch.float32)
+    report = cal.correct_emotion_prior(heads, x, onehot)
+    assert report["alpha"] > 0
+    assert report["accuracy"] > report["accuracy_before"] + 0.05, report
+    assert report["macro_f1"] >= report["macro_f1_before"] - cal.MAX_F1_LOSS
+    with torch.inference_mode():  # the correction lives in the head now
+        predicted = heads(x)["emotion"].argmax(1).numpy()
+    assert (predicted == truth).mean() == pytest.approx(report["accuracy"])
+
+
+def test_the_threshold_keeps_false_flags_on_safe_team_texts_within_the_limit():
+    # OLID-like rows: best macro-F1 near 0.5; the team's safe texts score up to 0.45, so a
+    # threshold at or below 0.45 would flag them: the chosen one must stay above.
+    rng = np.random.default_rng(4)
+    olid_x0 = rng.normal(0, 2, 4_000)
+    olid = (rng.random(4_000) < 1 / (1 + np.exp(-olid_x0))).astype(np.float32)
+    x = torch.zeros(4_000, DIM)
+    x[:, 0] = torch.tensor(olid_x0, dtype=torch.float32)
+    olid_y = torch.tensor(np.repeat(olid[:, None], len(SAFETY_CATEGORIES), axis=1))
+    team_p = np.linspace(0.05, 0.45, 200)
+    team_x = torch.zeros(200, DIM)
+    team_x[:, 0] = torch.tensor(np.log(team_p / (1 - team_p)), dtype=torch.float32)
+    team_y = torch.zeros(200, len(SAFETY_CATEGORIES))
+    heads = heads_with_safety_logits(1.0)
+    chosen = cal.choose_threshold(heads, x, olid_y, team_x, team_y)
+    assert chosen["team_safe_flagged"] <= cal.MAX_FALSE_FLAGS
+    assert chosen["threshold"] > 0.44
+    assert chosen["unconstrained_team_safe_flagged"] >= chosen["team_safe_flagged"]
