@@ -99,10 +99,7 @@ def choose_threshold(
     """The threshold of best offensive macro-F1 on OLID's calibration rows among those that flag
     at most ``MAX_FALSE_FLAGS`` of the team's safe calibration texts (else the one that flags
     fewest), with both figures and the unconstrained best beside it."""
-    toxic = SAFETY_CATEGORIES.index("toxic")
-    offensive = (olid_safety[:, toxic].numpy() > 0.5).astype(np.int64)
-    p_toxic = safety_probs(heads, olid_x)[:, toxic]
-    f1 = {float(t): ev.macro_f1(offensive, (p_toxic >= t).astype(np.int64), 2) for t in THRESHOLDS}
+    f1 = offensive_macro_f1(heads, olid_x, olid_safety, [float(t) for t in THRESHOLDS])
     safe = (team_safety.numpy() == 0).all(axis=1)
     safe_max = safety_probs(heads, team_x)[safe].max(axis=1)
     flags = {t: float((safe_max >= t).mean()) if len(safe_max) else 0.0 for t in f1}
@@ -119,6 +116,16 @@ def choose_threshold(
         "unconstrained_olid_macro_f1": f1[unconstrained],
         "unconstrained_team_safe_flagged": flags[unconstrained],
     }
+
+
+def offensive_macro_f1(
+    heads: MultiTaskHeads, x: torch.Tensor, safety: torch.Tensor, thresholds: list[float]
+) -> dict[float, float]:
+    """Per threshold, OLID's offensive macro-F1 (subtask A against the toxic probability)."""
+    toxic = SAFETY_CATEGORIES.index("toxic")
+    offensive = (safety[:, toxic].numpy() > 0.5).astype(np.int64)
+    p_toxic = safety_probs(heads, x)[:, toxic]
+    return {t: ev.macro_f1(offensive, (p_toxic >= t).astype(np.int64), 2) for t in thresholds}
 
 
 def correct_emotion_prior(heads: MultiTaskHeads, x: torch.Tensor, emotion: torch.Tensor) -> dict[str, Any]:

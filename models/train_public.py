@@ -58,6 +58,15 @@ DEV_TARGETS = {
     "emobank_dev.arousal_r": 0.45,
     "olid_heldout.toxic_roc_auc": 0.85,
 }
+# Issue 13's targets: reported on the card, not enforced (the floor above is).
+STRETCH_TARGETS = {
+    "goemotions_dev.emotion_macro_f1": 0.52,
+    "goemotions_dev.emotion_accuracy": 0.62,
+    "emobank_dev.valence_r": 0.75,
+    "emobank_dev.arousal_r": 0.52,
+    "olid_heldout.toxic_roc_auc": 0.90,
+    "olid_heldout.offensive_macro_f1_at_threshold": 0.80,
+}
 
 TRAIN_SETS = ("team_train", "goemotions_train", "emobank_train", "olid_train")
 CALIBRATION_SETS = ("olid_calib", "team_calib")  # neither fine-tuned nor fitted on
@@ -255,6 +264,10 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
         )
     fitted = time.perf_counter()
     metrics = {name: evaluate(heads, features[name], targets[name]) for name in EVAL_SETS}
+    threshold = float(calibration.get("threshold", 0.5))
+    metrics["olid_heldout"]["offensive_macro_f1_at_threshold"] = cal.offensive_macro_f1(
+        heads, features["olid_heldout"], targets["olid_heldout"]["safety"], [threshold]
+    )[threshold]
     report = {
         "config": asdict(config),
         "data_dir_files": sorted(p.name for p in data_dir.glob("*.jsonl")),
@@ -272,6 +285,8 @@ def train_public(data_dir: Path, config: PublicConfig) -> Trained:
         "dev_targets": DEV_TARGETS,
         "dev_target_values": (values := dev_target_values(metrics)),
         "dev_targets_met": {name: values[name] >= target for name, target in DEV_TARGETS.items()},
+        "stretch_targets": STRETCH_TARGETS,
+        "stretch_targets_met": {name: values[name] >= target for name, target in STRETCH_TARGETS.items()},
         "reference_predictions": reference_predictions(encoder, heads),
     }
     return Trained(tuned, heads, report)
@@ -320,6 +335,10 @@ def dev_target_values(metrics: dict[str, Any]) -> dict[str, float]:
         "emobank_dev.valence_r": metrics["emobank_dev"]["vad_pearson_r"]["valence"],
         "emobank_dev.arousal_r": metrics["emobank_dev"]["vad_pearson_r"]["arousal"],
         "olid_heldout.toxic_roc_auc": metrics["olid_heldout"]["safety_roc_auc"]["toxic"],
+        "goemotions_dev.emotion_accuracy": metrics["goemotions_dev"]["emotion_accuracy"],
+        "olid_heldout.offensive_macro_f1_at_threshold": metrics["olid_heldout"].get(
+            "offensive_macro_f1_at_threshold", float("nan")
+        ),
     }
 
 
