@@ -61,7 +61,7 @@ class Settings(BaseSettings):
 
     # Safety and PII
     safety_threshold: float = Field(
-        0.39,
+        0.57,
         ge=0.0,
         le=1.0,
         description="flags a category at this probability; default: chosen by make train (metrics.json)",

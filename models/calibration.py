@@ -8,9 +8,10 @@ known cells. ``T`` is folded into the category's row of the linear head (weights
 divided by ``T``), so the served graph is unchanged in shape and calibrated as it stands.
 
 The default SAFETY_THRESHOLD is then chosen on the same split: the threshold with the best
-offensive macro-F1 (OLID's subtask A against the toxic probability) among those that flag at
-most ``MAX_FALSE_FLAGS`` of the team's safe calibration texts (everyday messages and hard
-negatives, any category), reported beside that share.
+offensive macro-F1 (OLID's subtask A against the toxic probability), up to ``F1_TOLERANCE``:
+of the thresholds that close to the best, the one that flags fewest of the team's safe
+calibration texts (everyday messages and hard negatives, any category), reported beside
+that share.
 
 The emotion head is fitted with inverse-frequency class weights (good macro-F1, but it
 rarely says "neutral"). ``correct_emotion_prior`` adds ``alpha * log(prior)`` to its logits,
@@ -35,7 +36,7 @@ from models.public_data import UNKNOWN
 TEMPERATURES = np.exp(np.linspace(np.log(0.25), np.log(8.0), 80))
 THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.01), 2)
 BINS = 10
-MAX_FALSE_FLAGS = 0.02
+F1_TOLERANCE = 0.01
 ALPHAS = np.round(np.arange(0.0, 1.51, 0.05), 2)
 MAX_F1_LOSS = 0.005
 
@@ -96,21 +97,21 @@ def choose_threshold(
     team_x: torch.Tensor,
     team_safety: torch.Tensor,
 ) -> dict[str, Any]:
-    """The threshold of best offensive macro-F1 on OLID's calibration rows among those that flag
-    at most ``MAX_FALSE_FLAGS`` of the team's safe calibration texts (else the one that flags
-    fewest), with both figures and the unconstrained best beside it."""
+    """The threshold of best offensive macro-F1 on OLID's calibration rows, up to
+    ``F1_TOLERANCE``, that flags fewest of the team's safe calibration texts; with both
+    figures and the best without the tolerance beside it."""
     f1 = offensive_macro_f1(heads, olid_x, olid_safety, [float(t) for t in THRESHOLDS])
     safe = (team_safety.numpy() == 0).all(axis=1)
     safe_max = safety_probs(heads, team_x)[safe].max(axis=1)
     flags = {t: float((safe_max >= t).mean()) if len(safe_max) else 0.0 for t in f1}
     unconstrained = max(f1, key=lambda t: (f1[t], -abs(t - 0.5)))
-    allowed = [t for t in f1 if flags[t] <= MAX_FALSE_FLAGS] or [min(f1, key=lambda t: (flags[t], -f1[t]))]
-    best = max(allowed, key=lambda t: (f1[t], -abs(t - 0.5)))
+    allowed = [t for t in f1 if f1[t] >= f1[unconstrained] - F1_TOLERANCE]
+    best = min(allowed, key=lambda t: (flags[t], -f1[t]))
     return {
         "threshold": best,
         "olid_macro_f1": f1[best],
         "team_safe_flagged": flags[best],
-        "max_team_safe_flagged": MAX_FALSE_FLAGS,
+        "f1_tolerance": F1_TOLERANCE,
         "olid_macro_f1_at_0.5": f1[0.5],
         "unconstrained_threshold": unconstrained,
         "unconstrained_olid_macro_f1": f1[unconstrained],

@@ -84,7 +84,7 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
         "threshold_f1": _f(calibration.get("olid_macro_f1", float("nan"))),
         "threshold_f1_at_half": _f(calibration.get("olid_macro_f1_at_0.5", float("nan"))),
         "threshold_team_flagged": _f(calibration.get("team_safe_flagged", float("nan"))),
-        "threshold_max_flagged": _f(calibration.get("max_team_safe_flagged", float("nan"))),
+        "threshold_tolerance": _f(calibration.get("f1_tolerance", float("nan"))),
         "threshold_free": _f(calibration.get("unconstrained_threshold", float("nan"))),
         "threshold_free_f1": _f(calibration.get("unconstrained_olid_macro_f1", float("nan"))),
         "threshold_free_flagged": _f(calibration.get("unconstrained_team_safe_flagged", float("nan"))),

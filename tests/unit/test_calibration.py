@@ -108,9 +108,9 @@ def test_the_prior_correction_recovers_accuracy_on_a_skewed_mix_without_losing_m
     assert (predicted == truth).mean() == pytest.approx(report["accuracy"])
 
 
-def test_the_threshold_keeps_false_flags_on_safe_team_texts_within_the_limit():
-    # OLID-like rows: best macro-F1 near 0.5; the team's safe texts score up to 0.45, so a
-    # threshold at or below 0.45 would flag them: the chosen one must stay above.
+def test_the_threshold_of_near_best_macro_f1_that_flags_fewest_safe_team_texts_is_chosen():
+    # OLID-like rows: macro-F1 is flat near its best over a range of thresholds; the team's
+    # safe texts score up to 0.45, so a near-best threshold above 0.45 flags none of them.
     rng = np.random.default_rng(4)
     olid_x0 = rng.normal(0, 2, 4_000)
     olid = (rng.random(4_000) < 1 / (1 + np.exp(-olid_x0))).astype(np.float32)
@@ -123,6 +123,10 @@ def test_the_threshold_keeps_false_flags_on_safe_team_texts_within_the_limit():
     team_y = torch.zeros(200, len(SAFETY_CATEGORIES))
     heads = heads_with_safety_logits(1.0)
     chosen = cal.choose_threshold(heads, x, olid_y, team_x, team_y)
-    assert chosen["team_safe_flagged"] <= cal.MAX_FALSE_FLAGS
-    assert chosen["threshold"] > 0.44
-    assert chosen["unconstrained_team_safe_flagged"] >= chosen["team_safe_flagged"]
+    assert chosen["olid_macro_f1"] >= chosen["unconstrained_olid_macro_f1"] - cal.F1_TOLERANCE
+    assert chosen["team_safe_flagged"] <= chosen["unconstrained_team_safe_flagged"]
+    f1 = cal.offensive_macro_f1(heads, x, olid_y, [float(t) for t in cal.THRESHOLDS])
+    near_best = [t for t in f1 if f1[t] >= max(f1.values()) - cal.F1_TOLERANCE]
+    assert chosen["threshold"] > 0.45 and chosen["team_safe_flagged"] == 0  # above every safe text
+    # ... and of those that flag none, the one of best macro-F1
+    assert f1[chosen["threshold"]] == max(f1[t] for t in near_best if t > 0.45)
