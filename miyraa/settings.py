@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     )
 
     # Safety, language and PII
-    safety_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    safety_threshold: float = Field(
+        0.57,
+        ge=0.0,
+        le=1.0,
+        description="flags a category at this probability; default: chosen by make train (metrics.json)",
+    )
     unsupported_language: Literal["annotate", "reject"] = Field(
         "annotate",
         description="a text the model cannot read (not English): annotate (answer with a warning) "

@@ -38,7 +38,35 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
         f"| {'met' if report['dev_targets_met'][name] else '**missed**'} |"
         for name, target in report["dev_targets"].items()
     )
+    stretch_targets = "\n".join(
+        f"| {name} | >= {target} | {_f(report['dev_target_values'][name])} "
+        f"| {'met' if report['stretch_targets_met'][name] else '**missed**'} |"
+        for name, target in report.get("stretch_targets", {}).items()
+    )
+    history = "\n".join(
+        f"   | {epoch['epoch']} | {epoch['dev_loss_total']:.4f} | "
+        + ", ".join(f"{name} {loss:.3f}" for name, loss in epoch["dev_loss"].items())
+        + f" | {epoch['seconds'] / 60:.0f} |"
+        for epoch in report.get("finetune_history", [])
+    )
+    prior = (report.get("calibration") or {}).get("emotion_prior", {})
     sizes = "\n".join(f"| {name} | {n:,} |" for name, n in report["sizes"].items())
+    calibration = report.get("calibration") or {}
+    ece = (
+        "\n".join(
+            f"| {c} | {_f(calibration['temperatures'][c])} "
+            + " ".join(
+                f"| {_f(calibration['ece_before'][s][c])} -> {_f(calibration['ece'][s][c])}"
+                if c in calibration["ece"][s]
+                else "| n/a"
+                for s in ("olid_heldout", "team_test")
+            )
+            + " |"
+            for c in SAFETY_CATEGORIES
+        )
+        if calibration
+        else "| (not calibrated) | | | |"
+    )
     return {
         "go_accuracy": _f(go["emotion_accuracy"]),
         "go_macro_f1": _f(go["emotion_macro_f1"]),
@@ -51,6 +79,23 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
         "vad": vad,
         "targets": targets,
         "sizes": sizes,
+        "ece": ece,
+        "threshold": _f(calibration.get("threshold", 0.5)),
+        "threshold_f1": _f(calibration.get("olid_macro_f1", float("nan"))),
+        "threshold_f1_at_half": _f(calibration.get("olid_macro_f1_at_0.5", float("nan"))),
+        "threshold_team_flagged": _f(calibration.get("team_safe_flagged", float("nan"))),
+        "threshold_tolerance": _f(calibration.get("f1_tolerance", float("nan"))),
+        "threshold_free": _f(calibration.get("unconstrained_threshold", float("nan"))),
+        "threshold_free_f1": _f(calibration.get("unconstrained_olid_macro_f1", float("nan"))),
+        "threshold_free_flagged": _f(calibration.get("unconstrained_team_safe_flagged", float("nan"))),
+        "threshold_heldout_f1": _f(olid.get("offensive_macro_f1_at_threshold", float("nan"))),
+        "prior_alpha": f"{prior.get('alpha', 0.0):.2f}",
+        "prior_accuracy_before": _f(prior.get("accuracy_before", float("nan"))),
+        "prior_f1_before": _f(prior.get("macro_f1_before", float("nan"))),
+        "prior_accuracy": _f(prior.get("accuracy", float("nan"))),
+        "prior_f1": _f(prior.get("macro_f1", float("nan"))),
+        "stretch_targets": stretch_targets,
+        "history": history,
         "seed": str(report["config"]["seed"]),
         "team_weight": ", ".join(f"{h} {w}x" for h, w in report["config"]["team_weight"]),
         "l2": ", ".join(f"{h} {v}" for h, v in report["config"]["l2"]),

@@ -70,6 +70,32 @@ def goemotions(data_dir: Path, split: str, neutral_cap: int | None, seed: int) -
     return out
 
 
+def goemotions_calibration_split(
+    data_dir: Path, fraction: float, neutral_cap: int | None, seed: int
+) -> tuple[Labelled, Labelled]:
+    """GoEmotions train in two: the training rows (neutral capped as in ``goemotions``) and a
+    seeded ``fraction`` of each label with the natural label mix ("goemotions_calib")."""
+    full = goemotions(data_dir, "train", None, seed)
+    by_label: dict[int, list[int]] = {}
+    for i, row in enumerate(full.targets["emotion"]):
+        by_label.setdefault(row.index(1.0), []).append(i)
+    rng = random.Random(seed + 2)
+    carved: set[int] = set()
+    for label in sorted(by_label):
+        rng.shuffle(by_label[label])
+        carved.update(by_label[label][: round(len(by_label[label]) * fraction)])
+    neutral = EMOTIONS.index("neutral")
+    kept_neutral = [i for i in by_label.get(neutral, []) if i not in carved]
+    random.Random(seed).shuffle(kept_neutral)
+    dropped = set(kept_neutral[neutral_cap:]) if neutral_cap is not None else set()
+    train, calib = Labelled("goemotions_train"), Labelled("goemotions_calib")
+    for i, text in enumerate(full.texts):
+        if i in dropped:
+            continue
+        (calib if i in carved else train).add(text, emotion=full.targets["emotion"][i])
+    return train, calib
+
+
 def emobank(data_dir: Path, split: str) -> Labelled:
     out = Labelled(f"emobank_{split}")
     for row in _read(data_dir / "emobank_train_dev.jsonl"):

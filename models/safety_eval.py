@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from miyraa.labels import SAFETY_CATEGORIES
+from miyraa.settings import Settings
 from models import evaluation as ev
 from models import public_data as pd
 from models.corpus import Example, load_corpus
@@ -129,7 +130,7 @@ def main() -> int:
     )
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--heldout", type=Path, default=HELDOUT)
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=Settings.model_fields["safety_threshold"].default)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     report = {

@@ -86,3 +86,14 @@ def test_pii_phone_regions_refuse_unknown_codes(monkeypatch, value):
     monkeypatch.setenv("PII_PHONE_REGIONS", value)
     with pytest.raises(ValidationError, match="pii_phone_regions"):
         Settings(_env_file=None)
+
+
+def test_the_default_safety_threshold_is_the_one_training_chose():
+    """make train chooses the threshold on its calibration split (models/calibration.py) and
+    records it; the service's default must follow the committed weights."""
+    import json
+
+    from models.artifacts import WEIGHTS_DIR
+
+    chosen = json.loads((WEIGHTS_DIR / "metrics.json").read_text())["calibration"]["threshold"]
+    assert Settings.model_fields["safety_threshold"].default == chosen
