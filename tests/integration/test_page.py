@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from miyraa.page import content_security_policy
+from miyraa.settings import Settings
 
 
 def test_the_page_is_served_with_its_policy_and_no_key(api):
@@ -12,7 +13,8 @@ def test_the_page_is_served_with_its_policy_and_no_key(api):
     assert response.headers["content-security-policy"] == content_security_policy(response.text)
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
-    assert 'data-safety-threshold="0.5"' in response.text
+    threshold = Settings.model_fields["safety_threshold"].default  # the service's default
+    assert f'data-safety-threshold="{threshold}"' in response.text
     assert 'data-max-text-chars="5000"' in response.text
     assert api.head("/ui").status_code == 200
     assert api.post("/ui").status_code == 405
