@@ -23,9 +23,13 @@ chat line, 1 ms at the bound.
 
 from __future__ import annotations
 
+import io
+import lzma
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,9 +81,8 @@ class LanguageIdentifier:
         # identifier is made: ``set_languages`` would keep the full 28 MB table as well.
         from py3langid.langid import MODEL_DIR, MODEL_FILE
         from py3langid.langid import LanguageIdentifier as Py3LangId
-        from py3langid.modelio import load_model
 
-        per_feature, prior, classes, moves, rows, outputs = load_model(MODEL_DIR / MODEL_FILE)
+        per_feature, prior, classes, moves, rows, outputs = _load_model(MODEL_DIR / MODEL_FILE)
         keep = [i for i, code in enumerate(classes) if code in LANGUAGES]
         self._model: Any = Py3LangId(
             np.ascontiguousarray(per_feature[:, keep]),
@@ -102,6 +105,30 @@ class LanguageIdentifier:
             return Detection(code, confidence, True)
         non_latin = len(_NON_LATIN_LETTER.findall(prefix)) * 2 > letters
         return Detection(code, confidence, not (non_latin or confidence >= CONFIDENCE_BOUND))
+
+
+def _load_model(path: Path) -> tuple[Any, ...]:
+    """py3langid's ``modelio.load_model``, decompressed in memory: the library's own
+    decompresses into a temporary file (68 MB), which a container's small read-write /tmp
+    (64 MB in docs/DEPLOYMENT.md) cannot hold. The 68 MB are transient."""
+    with lzma.open(path) as src:
+        buffer = io.BytesIO(src.read())
+    with np.load(buffer, allow_pickle=False) as data:
+        return (
+            data["ptc"],
+            data["pc"],
+            data["classes"].tolist(),
+            _to_array(data["nextmove"]),
+            _to_array(data["nextmove_row"]),
+            data["out_feat"].tolist(),
+        )
+
+
+def _to_array(values: Any) -> array[int]:
+    """An unsigned-int numpy array as the stdlib array py3langid's tokenizer reads."""
+    out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
+    out.frombytes(np.ascontiguousarray(values).tobytes())
+    return out
 
 
 @lru_cache(maxsize=1)

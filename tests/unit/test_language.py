@@ -130,3 +130,18 @@ def test_the_policy_setting_takes_two_values():
     assert Settings(_env_file=None, unsupported_language="REJECT").unsupported_language == "reject"
     with pytest.raises(ValidationError):
         Settings(_env_file=None, unsupported_language="drop")
+
+
+def test_the_model_loads_without_a_temporary_file(monkeypatch):
+    """A container's read-write /tmp is a 64 MB tmpfs; py3langid's own loader decompresses
+    its 68 MB model into a temporary file there and the service failed to start."""
+    import tempfile
+
+    from miyraa.language import LanguageIdentifier
+
+    def no_temporary_files(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_temporary_files)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", no_temporary_files)
+    assert LanguageIdentifier().detect("Estoy muy feliz, hemos ganado el campeonato").code == "es"
