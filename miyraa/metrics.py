@@ -54,6 +54,10 @@ BATCH_SIZE = Histogram(
     "Texts per forward pass in the runner",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
+HEAP_TRIMS = Counter(
+    "miyraa_runner_heap_trims",
+    "Large batches after which the runner gave its freed memory back to the system (runners/heap.py)",
+)
 
 
 def zero_known_labels(endpoints: Iterable[str]) -> None:

@@ -33,6 +33,7 @@ from miyraa.metrics import BATCH_SIZE, MODEL_READY
 from miyraa.schemas import ModelOutput
 from miyraa.settings import Settings
 from runners.drain import Drain
+from runners.heap import Heap
 
 if TYPE_CHECKING:
     from models.serving import ServedModel
@@ -49,6 +50,8 @@ class FingerprintRunner:
     def __init__(self) -> None:
         from models.serving import load_model
 
+        self.heap = Heap()
+        self.heap.limit_arenas()  # before the model's threads start (runners/heap.py)
         self.model = load_model(
             Path(self.model_ref.path),
             self.settings.model_backend,
@@ -73,7 +76,9 @@ class FingerprintRunner:
 
     def _predict(self, texts: list[str]) -> list[ModelOutput]:
         BATCH_SIZE.observe(len(texts))
-        return model_outputs(self.model, texts)
+        outputs = model_outputs(self.model, texts)
+        self.heap.after_batch(sum(min(out.tokens, out.max_tokens) for out in outputs))
+        return outputs
 
     async def model_info(self) -> dict[str, str]:
         """Name and version of the loaded model (for the API service's responses)."""

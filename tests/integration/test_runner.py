@@ -57,3 +57,15 @@ def test_texts_are_truncated_at_the_token_limit_not_refused(runner_app):
     for head in ("emotion", "vad", "safety"):
         assert cut[head] == pytest.approx(shorter[head], abs=1e-5), head
     assert cut["emotion"] != pytest.approx(predict(runner_app, "word " * 20)["emotion"], abs=1e-3)
+
+
+def test_a_batch_of_long_texts_gives_its_memory_back_and_a_short_one_does_not(runner_app):
+    def trims() -> float:
+        return REGISTRY.get_sample_value("miyraa_runner_heap_trims_total") or 0.0
+
+    before = trims()
+    texts = [f"{i}: " + "a long evening, honestly " * 60 for i in range(8)]  # 8 x 256 tokens: TRIM_TOKENS
+    assert runner_app.post("/predict", json={"texts": texts}).status_code == 200
+    assert trims() == before + 1
+    assert runner_app.post("/predict", json={"texts": TEXTS[:7]}).status_code == 200
+    assert trims() == before + 1
