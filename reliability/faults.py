@@ -15,8 +15,9 @@ and injects the fault after 3 s of load:
   sent before it must be answered 200 (0 lost), new connections are refused, and the
   server exits 0 within the grace period.
 - slow-clients: 64 clients send their headers, then their body a byte every 0.5 s, while an
-  open loop at 20 requests/s measures the others; its P99 must stay within 2x the P99 of
-  the same loop without them, and each slow client gets 408 after BODY_TIMEOUT_S.
+  open loop at 20 requests/s measures the others; its P95 must stay within 2x (or 25 ms)
+  the P95 of the same loop without them, its P99 under 0.5 s (a stall holds requests for
+  seconds), and each slow client gets 408 after BODY_TIMEOUT_S.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ FAULT_AT_S = 3.0
 CLIENTS = 8
 FAIL_FAST_S = 2.0  # a refused request is answered within this (the request timeout is 30 s)
 GRACE_S = 30.0  # docker stop's default is 10 s; k8s/deployment.yaml gives 40 s
+SLACK_MS = 25.0  # slow clients: what the others' P95 may gain whatever its ratio
+STALL_MS = 500.0  # slow clients: the others' P99 above this is a stall
 
 
 def runner_worker(arbiter: int) -> psutil.Process:
@@ -249,9 +252,14 @@ def judge(r: dict[str, Any]) -> dict[str, bool]:
         met["sigterm: exit 0 in grace"] = t["exit_code"] == 0
     if "slow-clients" in r:
         c = r["slow-clients"]
-        met["slow-clients: others' P99 within 2x"] = (
-            c["beside_slow_clients"]["p99_ms"] <= 2 * c["alone"]["p99_ms"]
-            and c["beside_slow_clients"]["errors"] == 0
+        alone, beside = c["alone"], c["beside_slow_clients"]
+        # A stall holds the others for seconds (the slow clients trickle for 10 s). P99 of the
+        # 180 requests is their second slowest: on a shared 2-core machine one scheduling hiccup
+        # (30 -> 140 ms) once failed a 2x bound on it with nothing stalled.
+        met["slow-clients: others' P95 within 2x (or +25 ms), P99 under 0.5 s"] = (
+            beside["p95_ms"] <= max(2 * alone["p95_ms"], alone["p95_ms"] + SLACK_MS)
+            and beside["p99_ms"] <= STALL_MS
+            and beside["errors"] == 0
         )
         met["slow-clients: each cut off with 408"] = c["slow_client_statuses"] == [408]
     return met
