@@ -12,7 +12,8 @@ What it adds to a bare POST:
   (at most MAX_BATCH_TEXTS texts and MAX_REQUEST_CHARS characters each), in order. The
   limits are read once from the service's ``/docs.json``; where that fails, the
   constructor's (default: the settings' defaults);
-- 429 and 503 are tried again after their ``Retry-After``, and a request that got no
+- 429 and 503 (and a gateway's 502 and 504) are tried again after their ``Retry-After``
+  (at least ``Retry.backoff_s``), and a request that got no
   answer (connection refused or reset, timeout) after a short doubling backoff, within a
   budget of waiting per call (``Retry``). The APIs are pure functions of the text, so a
   second try is safe;
@@ -49,7 +50,9 @@ from miyraa.settings import Settings
 FINGERPRINT = "/fingerprint"
 BATCH = "/fingerprint/batch"
 OPENAPI = "/docs.json"
-RETRIED = (429, 503)
+# Busy or rate limited (429, 503), or a gateway that found no service behind it (502, 504:
+# a proxy in front of a restarting service).
+RETRIED = (429, 502, 503, 504)
 NO_ANSWER = 0  # MiyraaError.status when no HTTP answer came back
 
 
@@ -78,12 +81,15 @@ class Retry:
     ``budget_s``: seconds of waiting between tries, in all, per call (a Retry-After longer
     than what is left fails the call at once); ``connect_tries``: how many times a request
     that got no answer is sent again; ``backoff_s``: the first wait after no answer, or
-    after a 429/503 without Retry-After, doubling each time.
+    after a 429/503 without Retry-After, doubling each time, and the least wait after any
+    (a ``Retry-After: 0`` from a proxy would otherwise resend at once, for ever);
+    ``busy_tries``: how many busy answers (``RETRIED``) one call takes before it fails.
     """
 
     budget_s: float = 60.0
     connect_tries: int = 3
     backoff_s: float = 0.5
+    busy_tries: int = 120
 
 
 @dataclass(frozen=True)
@@ -195,8 +201,11 @@ class _Attempts:
         if outcome.status_code not in RETRIED:
             raise failure
         self.busy += 1
+        if self.busy > self.retry.busy_tries:
+            raise failure
         wait = retry_after_s(outcome.headers.get("Retry-After"))
-        return self._spend(self.retry.backoff_s * 2 ** (self.busy - 1) if wait is None else wait, failure)
+        backoff = self.retry.backoff_s * 2 ** (self.busy - 1)
+        return self._spend(backoff if wait is None else max(wait, self.retry.backoff_s), failure)
 
     def _spend(self, wait: float, failure: MiyraaError) -> float:
         if self.waited + wait > self.retry.budget_s:

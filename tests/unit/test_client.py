@@ -167,10 +167,25 @@ def test_an_error_that_is_not_the_services_json_gets_a_stand_in_body():
     def proxy(request: httpx.Request) -> httpx.Response:
         return httpx.Response(502, text="<html>Bad Gateway</html>")
 
+    sleeps, retry = Sleeps(), Retry(budget_s=1, backoff_s=0.25)
     transport = httpx.MockTransport(proxy)
-    with Client("http://miyraa.test", transport=transport) as miyraa, pytest.raises(MiyraaError) as caught:
+    with (
+        Client("http://miyraa.test", transport=transport, retry=retry, sleep=sleeps) as miyraa,
+        pytest.raises(MiyraaError) as caught,
+    ):
         miyraa.fingerprint("hi")
     assert (caught.value.status, caught.value.body) == (502, {"error": "bad gateway"})
+    assert sleeps == [0.25, 0.5]  # a gateway's 502 is tried again (a third wait, 1 s, is past the budget)
+
+
+@pytest.mark.parametrize("retry_after", ["0", "Thu, 01 Jan 1970 00:00:00 GMT"])
+def test_a_retry_after_of_nothing_waits_the_backoff_and_the_tries_are_bounded(retry_after):
+    service = Service([(429, {"Retry-After": retry_after}, {"error": "rate limit"})] * 10)
+    sleeps, retry = Sleeps(), Retry(budget_s=60, backoff_s=0.25, busy_tries=3)
+    with client(service, sleeps, retry=retry) as miyraa, pytest.raises(MiyraaError) as caught:
+        miyraa.fingerprint("hi")
+    assert sleeps == [0.25, 0.25, 0.25]
+    assert (len(service.posted()), caught.value.status) == (4, 429)
 
 
 def test_batch_is_split_by_the_limits_the_service_states_and_kept_in_order():
