@@ -13,7 +13,9 @@ the same answers). ``score`` is resumable and stops cleanly on Ctrl-C
 (``miyraa/scoring.py``); what its files hold: ``miyraa/rowfiles.py``.
 
 Exit status: 0 done; 1 some rows have an error, or the run stopped because the service
-failed; 2 bad input or options (a message, never a traceback); 130 interrupted.
+failed or a file could not be written; 2 bad input or options (a message, never a
+traceback); 130 interrupted. An error of ours is one line too (its type, never a text);
+MIYRAA_DEBUG=1 shows its traceback.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+import httpx
 
 from miyraa.client import AsyncClient, Client, MiyraaError
 from miyraa.progress import Progress
@@ -76,6 +80,7 @@ def parser() -> argparse.ArgumentParser:
         )
         where.add_argument(
             "--api-key",
+            type=_api_key,
             default=os.environ.get("MIYRAA_API_KEY"),
             help="the service's API key (env MIYRAA_API_KEY)",
         )
@@ -83,6 +88,12 @@ def parser() -> argparse.ArgumentParser:
             "--local", action="store_true", help="run the model in this process, from the BentoML store"
         )
     return main
+
+
+def _api_key(value: str) -> str:
+    if not (value.isascii() and value.isprintable()):
+        raise argparse.ArgumentTypeError("an API key is printable ASCII")
+    return value
 
 
 def _positive(value: str) -> int:
@@ -106,6 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _complain("interrupted")
         return INTERRUPTED
+    except httpx.InvalidURL as exc:
+        _complain(f"--url {args.url!r} is not a URL: {exc}")
+        return BAD_INPUT
+    except OSError as exc:  # the output unwritable midway (a full disk...)
+        _complain(f"stopped: {exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}")
+        return ROW_ERRORS
+    except Exception as exc:
+        if os.environ.get("MIYRAA_DEBUG"):
+            raise
+        _complain(f"internal error ({type(exc).__name__}); MIYRAA_DEBUG=1 shows where")
+        return ROW_ERRORS
 
 
 def _complain(message: str) -> None:
@@ -113,7 +135,11 @@ def _complain(message: str) -> None:
 
 
 def fingerprint(args: argparse.Namespace, out: TextIO) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    text = _stdin_text() if args.text == "-" else args.text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 in the command line
+        raise InputError("the text is not valid UTF-8") from None
     if args.local:
         answer = _local().fingerprint_sync([text])[0]
         if isinstance(answer, ItemError):  # what the service answers with a 422
@@ -124,6 +150,13 @@ def fingerprint(args: argparse.Namespace, out: TextIO) -> int:
             result = client.fingerprint(text)
     out.write(result.model_dump_json(indent=2) + "\n" if args.json else readable(result))
     return OK
+
+
+def _stdin_text() -> str:
+    try:
+        return sys.stdin.buffer.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"standard input is not UTF-8 text (byte {exc.start})") from None
 
 
 def readable(result: Fingerprint) -> str:

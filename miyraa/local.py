@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from miyraa.client import Limits, MiyraaError
+from miyraa.client import Limits, MiyraaError, split
 from miyraa.language import language_identifier
 from miyraa.pii import scrub
 from miyraa.response import answers, scored_indices
@@ -84,8 +84,12 @@ class LocalModel:
         return answers(outputs, scored, scrubbed, languages, self.info, threshold, elapsed_ms)
 
     async def fingerprint_batch(self, texts: Sequence[str]) -> list[Fingerprint | ItemError]:
+        """As ``Client.fingerprint_batch``: split by the limits, each part answered as the service would."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self.fingerprint_sync, texts)
+        results: list[Fingerprint | ItemError] = []
+        for chunk in split(texts, await self.limits()):
+            results += await loop.run_in_executor(self._executor, self.fingerprint_sync, chunk)
+        return results
 
     async def limits(self) -> Limits:
         s = self.settings

@@ -27,6 +27,7 @@ import csv
 import functools
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +81,14 @@ def key_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _opened(path: Path) -> IO[str]:
     try:
         return path.open(encoding="utf-8-sig", newline="")
@@ -94,7 +103,8 @@ class Source:
     def __init__(self, path: Path, column: str, id_column: str | None = None) -> None:
         self.path, self.format = path, file_format(path)
         self.column, self.id_column = column, id_column
-        self.columns: list[str] = []
+        self.columns: list[str] = []  # CSV: the header's; JSON Lines: every row's fields, in order seen
+        self._known: set[str] = set()
         self.keys: list[str] = []
         self._any_text = False  # JSON Lines: whether any row has the text field
         seen: dict[str, int] = {}
@@ -147,8 +157,8 @@ class Source:
                     raise InputError(f"{self.path}, line {number}: not a JSON object, so no id")
                 yield Row(number, str(number), {}, "", "not a JSON object")
                 continue
-            if not self.columns:
-                self.columns = list(fields)
+            self.columns += [name for name in fields if name not in self._known]
+            self._known.update(fields)
             self._any_text |= self.column in fields
             yield self._row(number, fields)
 
@@ -157,7 +167,13 @@ class Source:
         if self.id_column:
             if fields.get(self.id_column) in (None, ""):
                 raise InputError(f"{self.path}, row {number}: no value in the id column {self.id_column!r}")
-            key = key_text(fields[self.id_column])
+            value = fields[self.id_column]
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise InputError(
+                    f"{self.path}, row {number}: the id in {self.id_column!r} is {type(value).__name__}; "
+                    "ids are strings or numbers"
+                )
+            key = key_text(value)
         text = fields.get(self.column)
         if text is None:
             return Row(number, key, fields, "", f"no field {self.column!r}")
@@ -165,6 +181,8 @@ class Source:
             return Row(number, key, fields, "", f"{self.column!r} is not a string")
         if not text.strip():
             return Row(number, key, fields, "", "empty text")
+        if not _encodable(text):  # JSON's "\ud83d" alone: no UTF-8 text can carry it
+            return Row(number, key, fields, "", "text is not valid Unicode (a lone surrogate)")
         return Row(number, key, fields, text)
 
 
@@ -220,7 +238,8 @@ class Sink:
             )
         self.done = self._resume(retry_errors)
         try:
-            self.file = path.open("a", encoding="utf-8", newline="")
+            # A lone surrogate in a carried field comes out as \udXXX (in JSON Lines, JSON's escape).
+            self.file = path.open("a", encoding="utf-8", errors="backslashreplace", newline="")
         except OSError as exc:
             raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
         if not self.done and self.file.tell() == 0 and self.format == "csv":
@@ -268,8 +287,22 @@ class Sink:
             if self.key in record:
                 done.add(key_text(record[self.key]))
         if len(kept) != len(units) or sum(map(len, kept)) != len(raw):
-            self.path.write_bytes(b"".join(kept))
+            self._rewrite(raw, kept)
         return done
+
+    def _rewrite(self, raw: bytes, kept: list[bytes]) -> None:
+        """The output cut to ``kept``: truncated where only a tail goes, else replaced whole
+        (a new file renamed over it), so an interruption now loses no finished row."""
+        content = b"".join(kept)
+        try:
+            if raw.startswith(content):
+                os.truncate(self.path, len(content))
+                return
+            fresh = self.path.with_name(f".{self.path.name}.resume")
+            fresh.write_bytes(content)
+            os.replace(fresh, self.path)
+        except OSError as exc:
+            raise InputError(f"cannot rewrite {self.path} to resume: {exc.strerror or exc}") from None
 
     def _record(self, index: int, value: Any) -> dict[str, Any] | None:
         """One unit of the output as a record; {} for the CSV header, None for what is no row."""
@@ -292,7 +325,8 @@ class Sink:
 def _units(raw: bytes, fmt: str) -> Iterator[tuple[bytes, Any]]:
     """The complete records of an output file with their bytes: (bytes, the JSON line) or
     (bytes, the CSV values; a record may span lines). A last record without its line end
-    (cut short) is left out."""
+    (cut short) is left out, even one cut inside a character."""
+    raw = raw[: raw.rfind(b"\n") + 1]
     if fmt == "jsonl":
         for line in raw.splitlines(keepends=True):
             if line.endswith(b"\n"):

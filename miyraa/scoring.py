@@ -194,7 +194,7 @@ class Run:
         try:
             results = await self.scorer.fingerprint_batch([row.text for row in rows])
         except MiyraaError as exc:
-            if exc.retryable or exc.status in FATAL:
+            if exc.retryable or exc.status in FATAL or 300 <= exc.status < 400:  # 3xx: --url is wrong
                 self.tally.stopped = self.tally.stopped or describe(exc)
                 self.stop.set()
             elif len(rows) > 1:  # find the rows at fault: each alone

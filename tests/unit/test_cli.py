@@ -245,7 +245,7 @@ def test_interrupted_run_keeps_finished_rows_and_resume_scores_only_the_rest(tmp
     assert f"{len(written)} already in" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("status", "exit_status"), [(503, 1), (0, 1), (401, 1)])
+@pytest.mark.parametrize(("status", "exit_status"), [(503, 1), (0, 1), (401, 1), (502, 1), (308, 1)])
 def test_a_failing_service_stops_the_run_without_marking_rows(
     tmp_path, monkeypatch, capsys, status, exit_status
 ):
@@ -398,3 +398,110 @@ def test_a_text_refused_for_its_language_gets_its_error_and_its_batch_is_not_sen
     assert rows[1]["error"] == rows[3]["error"] == "" and rows[1]["emotion"]
     assert scorer.batches == [sample]  # one batch: the refusal is per text, not a failed call
     assert capsys.readouterr().out.startswith("3 rows: 2 scored, 1 with an error")
+
+
+def test_a_csv_output_cut_inside_a_character_is_resumed(tmp_path, scorer):
+    rows = [{"text": "first"}, {"text": "un café très bon 😂"}, {"text": "third"}]
+    source = write_csv(tmp_path / "in.csv", rows)
+    out = tmp_path / "out.csv"
+    assert run(str(source), "--out", str(out)) == 0
+    whole = out.read_bytes()
+    out.write_bytes(whole[: whole.index("😂".encode()) + 2])  # two of the emoji's four bytes
+    scorer.batches.clear()
+    assert run(str(source), "--out", str(out)) == 0
+    assert scorer.sent() == ["un café très bon 😂", "third"]
+    assert [r["text"] for r in read_csv(out)] == ["first", "un café très bon 😂", "third"]
+
+
+def test_resume_cuts_the_file_in_place_and_keeps_every_finished_row(tmp_path, scorer):
+    source = write_csv(tmp_path / "in.csv", [{"text": t} for t in texts(4)])
+    out = tmp_path / "out.jsonl"
+    assert run(str(source), "--out", str(out)) == 0
+    whole = out.read_bytes()
+    out.write_bytes(whole + b'{"row": 5, "te')  # a row cut short after four whole ones
+    inode = out.stat().st_ino
+    assert run(str(source), "--out", str(out)) == 0
+    assert (out.read_bytes(), out.stat().st_ino) == (whole, inode)  # truncated, not rewritten
+    assert not list(tmp_path.glob(".out.jsonl.*"))
+
+
+def test_jsonl_fields_of_every_row_are_carried_not_only_the_first_rows(tmp_path, scorer):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "hi"}\n{"text": "yo", "lang": "en"}\n{"text": "ok", "n": 3}\n')
+    for suffix in ("jsonl", "csv"):
+        out = tmp_path / f"out.{suffix}"
+        assert run(str(source), "--out", str(out)) == 0
+        if suffix == "jsonl":
+            records = [json.loads(line) for line in out.read_text().splitlines()]
+            assert [(r.get("lang"), r.get("n")) for r in records] == [(None, None), ("en", None), (None, 3)]
+        else:
+            assert [(r["lang"], r["n"]) for r in read_csv(out)] == [("", ""), ("en", ""), ("", "3")]
+
+
+def test_a_lone_surrogate_is_that_rows_error_and_is_written_escaped(tmp_path, scorer, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "hi \\ud83d", "note": "\\ud83d"}\n{"text": "fine"}\n')
+    out = tmp_path / "out.jsonl"
+    assert run(str(source), "--out", str(out)) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert scorer.sent() == ["fine"]
+    first, second = (json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
+    assert first["error"] == "text is not valid Unicode (a lone surrogate)"
+    assert first["note"] == "\ud83d" and "fingerprint" in second
+
+
+@pytest.mark.parametrize("value", ["true", '{"k": 1}', "[1]"])
+def test_an_id_that_is_not_a_string_or_number_is_bad_input(tmp_path, scorer, capsys, value):
+    source = tmp_path / "in.jsonl"
+    source.write_text(f'{{"id": {value}, "text": "hi"}}\n')
+    assert run(str(source), "--out", str(tmp_path / "out.csv"), "--id-column", "id") == 2
+    assert "ids are strings or numbers" in capsys.readouterr().err
+
+
+def test_numeric_jsonl_ids_resume_from_a_csv_output(tmp_path, scorer):
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": i * 1.5 if i % 2 else i, "text": f"t{i}"}) + "\n" for i in range(6))
+    )
+    out = tmp_path / "out.csv"
+    assert run(str(source), "--out", str(out), "--id-column", "id") == 0
+    scorer.batches.clear()
+    assert run(str(source), "--out", str(out), "--id-column", "id") == 0
+    assert scorer.sent() == []  # every id found again in the output
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["fingerprint", "hi", "--url", "http://[::1"], "is not a URL"),
+        (["fingerprint", "hi \udcff"], "the text is not valid UTF-8"),  # argv bytes that are not UTF-8
+    ],
+)
+def test_bad_options_are_a_message_and_exit_2(capsys, argv, message):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_an_api_key_that_is_not_ascii_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["fingerprint", "hi", "--api-key", "clé"])
+    assert exited.value.code == 2
+    assert "an API key is printable ASCII" in capsys.readouterr().err
+
+
+def test_non_utf8_standard_input_is_a_message_and_exit_2(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9")))
+    assert cli.main(["fingerprint", "-"]) == 2
+    assert "standard input is not UTF-8 text (byte 3)" in capsys.readouterr().err
+
+
+def test_an_error_of_ours_is_one_line_without_the_text(tmp_path, monkeypatch, capsys):
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("secret text here")
+
+    monkeypatch.setattr(cli, "Client", broken)
+    monkeypatch.delenv("MIYRAA_DEBUG", raising=False)
+    assert cli.main(["fingerprint", "secret text here"]) == 1
+    err = capsys.readouterr().err
+    assert err == "miyraa: internal error (RuntimeError); MIYRAA_DEBUG=1 shows where\n"
