@@ -83,6 +83,8 @@ async def health(_: Request) -> JSONResponse:
         "uptime_s": round(time.monotonic() - service.started, 3),
         "version": __version__,
     }
+    if not loaded:  # every answer of 400 and over says what was wrong in "error" (miyraa/errors.py)
+        body["error"] = "the model is still loading"
     return JSONResponse(body, status_code=200 if loaded else 503)
 
 

@@ -6,7 +6,9 @@ service adds can see the request. Every distinct path became a new set of series
 the life of the worker: 20,000 random paths grew the API worker by 545 MB (issue 12), a
 denial of service by GET. ``install`` puts ``KnownPathsFirst`` in its place: the same
 metrics for a known route, a JSON 404 without metrics (beyond one bounded counter) for
-any other path, so nothing a client chooses in a path can become a label or a key.
+any other path, so nothing a client chooses in a path can become a label or a key. A
+websocket handshake, on any path, is refused (the service has no websocket route; passed
+on, BentoML's access log wrote the raw client address of the closed connection).
 
 Known routes, per server process: the APIs of the service it serves (BentoML's
 ``server_context.service_routes``), BentoML's own routes (probes, /metrics, the docs), the
@@ -43,7 +45,10 @@ class KnownPathsFirst(instruments.RunnerTrafficMetricsMiddleware):
             await super().__call__(scope, receive, send)
             return
         path = scope.get("path", "")
-        if path in self._known():
+        if scope["type"] == "websocket":  # no route of ours is one: refused before any log or label
+            UNKNOWN_PATHS.inc()
+            await _not_found(scope, send)
+        elif path in self._known():
             await super().__call__(scope, receive, send)
         elif path.startswith(STATIC_PREFIX) and scope["type"] == "http":
             await self.app(scope, receive, send)

@@ -124,6 +124,11 @@ class GuardMiddleware:
         if api and media != b"application/json":
             await _reply(send, 415, "Content-Type must be application/json")
             return
+        # dict() kept the last of repeated headers; BentoML's parser reads the first, so a
+        # second Content-Type would let another parser (form, multipart) read the body.
+        if api and sum(name == b"content-type" for name, _ in scope.get("headers", [])) > 1:
+            await _reply(send, 415, "one Content-Type header, application/json")
+            return
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             await _reply(send, 413, f"request body over {self.max_body_bytes} bytes")

@@ -51,8 +51,11 @@ class PrivacyFilter(logging.Filter):
         self._hash_key = hash_key
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "bentoml.access" and isinstance(record.args, tuple) and len(record.args) == 4:
-            self._rewrite_access(record)
+        if record.name == "bentoml.access" and isinstance(record.args, tuple):
+            if len(record.args) == 4:
+                self._rewrite_access(record)
+            elif record.args:  # a websocket line: (address, scheme, path)
+                record.args = (self._hashed(record.args[0]), *record.args[1:])
         if record.exc_info and isinstance(record.exc_info[1], ValidationError):
             self._reduce_validation_error(record, record.exc_info[1])
         elif record.exc_info and record.exc_info[1] is not None:
@@ -66,13 +69,17 @@ class PrivacyFilter(logging.Filter):
     def _rewrite_access(self, record: logging.LogRecord) -> None:
         address, request, response, latency_ms = record.args  # type: ignore[misc]
         fields = dict(_ACCESS_FIELDS.findall(f"{request},{response}"))
-        host = str(address).rsplit(":", 1)[0]
-        record.client_hash = client_hash(self._hash_key, host) if host != "_" else None
+        record.client_hash = self._hashed(address)
         record.method = fields.get("method")
         record.path = _route(fields.get("path"))
         record.status = int(fields["status"]) if fields.get("status", "").isdigit() else None
         record.duration_ms = round(latency_ms, 3) if isinstance(latency_ms, int | float) else None
         record.msg, record.args = "access", ()
+
+    def _hashed(self, address: object) -> str | None:
+        """The client's keyed hash from BentoML's ``host:port`` (``_`` when unknown)."""
+        host = str(address).rsplit(":", 1)[0]
+        return client_hash(self._hash_key, host) if host != "_" else None
 
     @staticmethod
     def _reduce_validation_error(record: logging.LogRecord, exc: ValidationError) -> None:

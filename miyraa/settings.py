@@ -86,7 +86,9 @@ class Settings(BaseSettings):
     )
 
     # Access (miyraa/guard.py)
-    max_body_bytes: int = Field(1_000_000, ge=1024, description="request body cap; larger: 413")
+    # MAX_REQUEST_CHARS characters as JSON may take 12 bytes each (an emoji escaped as
+    # "\ud83d\ude02", what json.dumps writes by default): 1.2 MB at the default, plus the rest.
+    max_body_bytes: int = Field(1_300_000, ge=1024, description="request body cap; larger: 413")
     body_timeout_s: float = Field(10.0, gt=0, le=300, description="whole body within this; else 408")
     api_keys: SecretStr = Field(
         default_factory=lambda: SecretStr(""),

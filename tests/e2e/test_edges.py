@@ -115,3 +115,18 @@ def test_the_page_is_a_route_when_on_and_an_unknown_path_when_off(server: Server
         "application/json",
         json.loads(NOT_FOUND),
     )
+
+
+def test_a_websocket_handshake_is_refused_on_any_path_and_its_address_not_logged(server: Server):
+    async def handshake(path: str) -> int:
+        async with aiohttp.ClientSession() as session:
+            try:
+                async with session.ws_connect(server.url + path):
+                    return 101
+            except aiohttp.WSServerHandshakeError as refused:
+                return refused.status
+
+    statuses = [asyncio.run(handshake(path)) for path in ("/livez", "/fingerprint", f"/{uuid.uuid4().hex}")]
+    assert statuses == [403, 403, 403]
+    assert httpx.get(f"{server.url}/livez").status_code == 200
+    assert not [line for line in server.output_lines() if "127.0.0.1:" in line and "scheme=ws" in line]

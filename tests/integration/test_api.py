@@ -123,6 +123,24 @@ def test_health_reports_the_model_loaded(api):
     assert body["uptime_s"] >= 0 and body["version"] == "0.1.0"
 
 
+def test_health_while_the_model_loads_keeps_its_body_and_says_why(api, monkeypatch):
+    from miyraa.runner_link import RunnerLink
+
+    async def loading(self) -> bool:
+        return False
+
+    monkeypatch.setattr(RunnerLink, "ready", loading)
+    response = api.get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert (body["status"], body["model_loaded"], body["error"]) == (
+        "loading",
+        False,
+        "the model is still loading",
+    )
+    assert body["uptime_s"] >= 0 and body["version"] == "0.1.0"
+
+
 def test_readyz_is_200_once_the_model_is_loaded(api):
     assert api.get("/readyz").status_code == 200
 
@@ -205,6 +223,31 @@ def test_the_served_openapi_document_lists_the_service_own_answers(api):
     assert "Retry-After" in responses["503"]["headers"]
     r = api.post("/fingerprint", content=b'{"text": "hi"}', headers={"Content-Type": "multipart/form-data"})
     assert r.status_code == 415  # was a 500 from BentoML before the guard checked it
+
+
+def test_the_largest_batch_as_escaped_json_is_answered(api):
+    # MAX_REQUEST_CHARS (100,000) characters that json.dumps writes as 12-byte escapes (1.2 MB):
+    # a valid request on an idle service, within MAX_BODY_BYTES.
+    from miyraa.settings import get_settings
+
+    settings = get_settings()
+    per_text = settings.max_text_chars
+    texts = ["😂" * per_text] * (settings.max_request_chars // per_text)
+    body = json.dumps({"texts": texts}).encode()  # ensure_ascii: "\ud83d\ude02" each
+    assert len(body) > 12 * settings.max_request_chars
+    r = api.post("/fingerprint/batch", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text[:200]
+    assert len(r.json()["results"]) == len(texts)
+
+
+def test_a_second_content_type_cannot_hand_the_body_to_another_parser(api):
+    # BentoML reads the first Content-Type; the guard used to check the last one: a form body
+    # then reached the form parser, and "text=" + 5,000 digits was a 500.
+    for first in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        headers = [("content-type", first), ("content-type", "application/json")]
+        r = api.post("/fingerprint", content=b"text=" + b"1" * 5000, headers=headers)
+        assert (r.status_code, r.json()["error"]) == (415, "one Content-Type header, application/json")
+    assert post(api, "/fingerprint", {"text": "still serving"}).status_code == 200
 
 
 def test_pii_in_a_field_name_or_a_path_is_not_echoed_logged_or_exported(api, caplog):

@@ -150,7 +150,7 @@ def test_no_answer_then_an_answer_succeeds():
     [
         (400, INVALID),
         (401, {"error": "missing or invalid API key (Authorization: Bearer <key> or X-API-Key)"}),
-        (413, {"error": "request body over 1000000 bytes"}),
+        (413, {"error": "request body over 1300000 bytes"}),
         (500, {"error": "internal error; the service logged it", "trace_id": "abc123"}),
     ],
 )

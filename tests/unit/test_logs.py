@@ -61,6 +61,17 @@ def test_access_log_is_split_into_fields_and_hides_the_address(json_lines):
     )  # fmt: skip
 
 
+def test_a_websocket_access_line_hides_the_address(json_lines):
+    # BentoML's form for websocket connections (bentoml/_internal/server/http/access.py)
+    logging.getLogger("bentoml.access").info(
+        "%s (scheme=%s,path=%s) - Connection closed", "203.0.113.7:51234", "ws", "/livez"
+    )
+    [line] = json_lines()
+    assert "203.0.113.7" not in json.dumps(line)
+    hashed = client_hash(SECRET.encode(), "203.0.113.7")
+    assert line["message"] == f"{hashed} (scheme=ws,path=/livez) - Connection closed"
+
+
 def test_validation_tracebacks_lose_the_input(json_lines):
     class Body(BaseModel):
         text: int
