@@ -5,6 +5,7 @@ import time
 import pytest
 
 from miyraa.labels import EMOTIONS, INTENTS, SAFETY_CATEGORIES, STYLES
+from miyraa.settings import get_settings
 
 TEXT = "I can't believe we finally got the keys to our first flat today!!"
 
@@ -167,7 +168,8 @@ def test_a_body_over_the_cap_is_413_json_and_counted(api):
 
     labels = {"endpoint": "/fingerprint", "status": "413"}
     before = REGISTRY.get_sample_value("miyraa_requests_total", labels) or 0.0
-    r = api.post("/fingerprint", content=b'{"text": "' + b"a" * 1_100_000 + b'"}')
+    over = get_settings().max_body_bytes + 1
+    r = api.post("/fingerprint", content=b'{"text": "' + b"a" * over + b'"}')
     assert r.status_code == 413
     assert "bytes" in r.json()["error"]
     assert REGISTRY.get_sample_value("miyraa_requests_total", labels) == before + 1
@@ -228,8 +230,6 @@ def test_the_served_openapi_document_lists_the_service_own_answers(api):
 def test_the_largest_batch_as_escaped_json_is_answered(api):
     # MAX_REQUEST_CHARS (100,000) characters that json.dumps writes as 12-byte escapes (1.2 MB):
     # a valid request on an idle service, within MAX_BODY_BYTES.
-    from miyraa.settings import get_settings
-
     settings = get_settings()
     per_text = settings.max_text_chars
     texts = ["😂" * per_text] * (settings.max_request_chars // per_text)
