@@ -28,8 +28,16 @@ fi
 mkdir -p build
 # --experimental allows `docker build --squash`, which scripts/container.sh uses to
 # collapse the bento's layers so that pruned files really leave the image.
-nohup dockerd --iptables=false --ip6tables=false --bridge=none --experimental \
-  >build/dockerd.log 2>&1 &
+# The daemon outlives this script: it keeps none of the caller's open files (a held
+# `flock` on one kept the lock for as long as dockerd ran) and gets its own session.
+(
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+  done 2>/dev/null
+  exec setsid dockerd --iptables=false --ip6tables=false --bridge=none --experimental \
+    </dev/null >build/dockerd.log 2>&1
+) &
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then
     echo "Docker engine started (log: build/dockerd.log)" >&2
