@@ -68,7 +68,9 @@ def serve(logs: Path, pythonpath: tuple[Path, ...] = (), **settings: str) -> Ite
     """`bentoml serve service:Miyraa` on a free port with ``settings``, until ready; stopped after."""
     port = free_port()
     env = {
-        **os.environ,
+        # Not the in-process tests' BentoML options (tests/integration/conftest.py turns the
+        # metrics off there): a server started after them in one session would have none.
+        **{name: value for name, value in os.environ.items() if name != "BENTOML_CONFIG_OPTIONS"},
         "MODEL_TAG": str(built_model().tag),
         "RATE_LIMIT": str(RATE_LIMIT),
         "RATE_WINDOW": "600",
