@@ -267,42 +267,49 @@ class Sink:
 
     def _resume(self, retry_errors: bool) -> set[str]:
         """The keys the output holds; a last row cut short, and with ``retry_errors`` the
-        rows with an error, removed from the file first."""
+        rows with an error, removed from the file first. Read as a stream: memory holds the
+        keys, not the file."""
         if not self.path.exists() or self.path.stat().st_size == 0:
             return set()
-        try:
-            raw = self.path.read_bytes()
-            units = list(_units(raw, self.format))
-        except OSError as exc:
-            raise InputError(f"cannot read {self.path} to resume: {exc.strerror or exc}") from None
-        except (UnicodeDecodeError, csv.Error):
-            raise InputError(f"{self.path} is not an output of miyraa score; pass another --out") from None
-        kept: list[bytes] = []
         done: set[str] = set()
-        for index, (unit, value) in enumerate(units):
-            record = self._record(index, value)
-            if record is None or (retry_errors and record.get(ERROR)):
-                continue
-            kept.append(unit)
-            if self.key in record:
-                done.add(key_text(record[self.key]))
-        if len(kept) != len(units) or sum(map(len, kept)) != len(raw):
-            self._rewrite(raw, kept)
-        return done
-
-    def _rewrite(self, raw: bytes, kept: list[bytes]) -> None:
-        """The output cut to ``kept``: truncated where only a tail goes, else replaced whole
-        (a new file renamed over it), so an interruption now loses no finished row."""
-        content = b"".join(kept)
+        dropped = False
+        complete = 0  # bytes up to the end of the last whole record
         try:
-            if raw.startswith(content):
-                os.truncate(self.path, len(content))
-                return
-            fresh = self.path.with_name(f".{self.path.name}.resume")
-            fresh.write_bytes(content)
-            os.replace(fresh, self.path)
+            with self.path.open("rb") as file:
+                for unit, record in self._scan(file, retry_errors):
+                    complete += len(unit)
+                    if record is None:
+                        dropped = True
+                    elif self.key in record:
+                        done.add(key_text(record[self.key]))
+                size = file.seek(0, os.SEEK_END)
+                if dropped:
+                    file.seek(0)
+                    self._replace(
+                        kept for kept, record in self._scan(file, retry_errors) if record is not None
+                    )
+                elif complete != size:
+                    os.truncate(self.path, complete)
         except OSError as exc:
             raise InputError(f"cannot rewrite {self.path} to resume: {exc.strerror or exc}") from None
+        except (UnicodeDecodeError, csv.Error):
+            raise InputError(f"{self.path} is not an output of miyraa score; pass another --out") from None
+        return done
+
+    def _scan(self, file: IO[bytes], retry_errors: bool) -> Iterator[tuple[bytes, dict[str, Any] | None]]:
+        """Each whole record of the output with its bytes, and the record; None for one to drop."""
+        for index, (unit, value) in enumerate(_units(file, self.format)):
+            record = self._record(index, value)
+            yield unit, None if record is None or (retry_errors and record.get(ERROR)) else record
+
+    def _replace(self, units: Iterator[bytes]) -> None:
+        """The output replaced by ``units``: a new file renamed over it, so that an
+        interruption now loses no finished row."""
+        fresh = self.path.with_name(f".{self.path.name}.resume")
+        with fresh.open("wb") as out:
+            for unit in units:
+                out.write(unit)
+        os.replace(fresh, self.path)
 
     def _record(self, index: int, value: Any) -> dict[str, Any] | None:
         """One unit of the output as a record; {} for the CSV header, None for what is no row."""
@@ -322,22 +329,21 @@ class Sink:
         return dict(zip(self.header, value, strict=True)) if len(value) == len(self.header) else None
 
 
-def _units(raw: bytes, fmt: str) -> Iterator[tuple[bytes, Any]]:
-    """The complete records of an output file with their bytes: (bytes, the JSON line) or
-    (bytes, the CSV values; a record may span lines). A last record without its line end
-    (cut short) is left out, even one cut inside a character."""
-    raw = raw[: raw.rfind(b"\n") + 1]
+def _units(file: IO[bytes], fmt: str) -> Iterator[tuple[bytes, Any]]:
+    """The whole records of an output file with their bytes, in order and contiguous from the
+    start: (bytes, the JSON line) or (bytes, the CSV values; a record may span lines). A last
+    record without its line end (cut short, maybe inside a character) is left out."""
+    whole = (line for line in file if line.endswith(b"\n"))  # only the last line can lack it
     if fmt == "jsonl":
-        for line in raw.splitlines(keepends=True):
-            if line.endswith(b"\n"):
-                yield line, line.decode("utf-8")
+        for line in whole:
+            yield line, line.decode("utf-8")
         return
     consumed: list[bytes] = []
     read_all = False
 
     def lines() -> Iterator[str]:
         nonlocal read_all
-        for line in raw.splitlines(keepends=True):
+        for line in whole:
             consumed.append(line)
             yield line.decode("utf-8")
         read_all = True
@@ -356,5 +362,4 @@ def _units(raw: bytes, fmt: str) -> Iterator[tuple[bytes, Any]]:
             raise
         unit = b"".join(consumed)
         consumed.clear()
-        if unit.endswith(b"\n"):
-            yield unit, values
+        yield unit, values

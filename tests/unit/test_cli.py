@@ -309,6 +309,8 @@ def test_retry_errors_scores_again_only_the_rows_with_an_error(tmp_path, scorer)
     assert scorer.batches == [["a fixed one"]]
     final = read_csv(out)
     assert sorted((r["row"], r["error"]) for r in final) == [("1", ""), ("2", ""), ("3", "")]
+    assert [r["row"] for r in final] == ["1", "3", "2"]  # the rows kept in place, the new one after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # no file left behind
 
 
 def test_fingerprint_prints_a_readable_summary_or_the_json(monkeypatch, capsys):
