@@ -1,8 +1,9 @@
 """Safety probabilities that mean what they say, and the threshold that flags them.
 
 After the heads are fitted (``models.train_public``), each safety category gets a
-temperature ``T`` fitted on a calibration split that neither the fine-tuning nor the
-heads saw (part of OLID's train split and of the team corpus's train split): the
+temperature ``T`` fitted on a calibration split that the heads were not fitted on and
+the fine-tuning did not train on (its early stopping read the split's loss; part of
+OLID's train split and of the team corpus's train split): the
 category's logit is divided by ``T``, chosen on a grid to minimise the log loss of the
 known cells. ``T`` is folded into the category's row of the linear head (weights and bias
 divided by ``T``), so the served graph is unchanged in shape and calibrated as it stands.

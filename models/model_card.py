@@ -9,6 +9,7 @@ from miyraa.labels import EMOTIONS, SAFETY_CATEGORIES
 
 CARD = Path(__file__).resolve().parent / "MODEL_CARD.md"
 TEMPLATE = Path(__file__).resolve().parent / "model_card.template.md"
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 def _f(value: float) -> str:
@@ -50,7 +51,7 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
         for epoch in report.get("finetune_history", [])
     )
     prior = (report.get("calibration") or {}).get("emotion_prior", {})
-    sizes = "\n".join(f"| {name} | {n:,} |" for name, n in report["sizes"].items())
+    sizes = "\n".join(f"| {name} | {n:,} |" for name, n in sorted(report["sizes"].items()))
     calibration = report.get("calibration") or {}
     ece = (
         "\n".join(
@@ -105,6 +106,17 @@ def metric_tables(report: dict[str, Any]) -> dict[str, str]:
             for k, v in report["seconds"].items()
         ),
         "corpus_sha256": report["corpus_sha256"][:16],
+        **corpus_counts(),
+    }
+
+
+def corpus_counts() -> dict[str, str]:
+    """Rows of the team corpus (the files the report's corpus_sha256 names), all and on
+    threats and harassment."""
+    rows = {path.stem: sum(1 for line in path.open() if line.strip()) for path in CORPUS.glob("*.jsonl")}
+    return {
+        "corpus_rows": f"{sum(rows.values()):,}",
+        "corpus_safety_rows": f"{rows.get('threats', 0) + rows.get('harassment', 0):,}",
     }
 
 

@@ -32,6 +32,7 @@ from miyraa.labels import SAFETY_CATEGORIES
 from miyraa.settings import Settings
 from models import evaluation as ev
 from models import public_data as pd
+from models.artifacts import WEIGHTS_DIR
 from models.corpus import Example, load_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,8 +104,15 @@ def heldout_figures(examples: list[Example], threshold: float) -> dict[str, Any]
     return figures
 
 
-def olid_figures(data_dir: Path, threshold: float, seed: int = 0) -> dict[str, Any]:
-    _, held_out = pd.olid(data_dir, 0.2, seed)
+def olid_split() -> tuple[float, int]:
+    """The OLID held-out fraction and seed the committed weights were trained with: another
+    seed would score rows the model trained on."""
+    config = json.loads((WEIGHTS_DIR / "metrics.json").read_text())["config"]
+    return float(config["olid_held_out"]), int(config["seed"])
+
+
+def olid_figures(data_dir: Path, threshold: float) -> dict[str, Any]:
+    _, held_out = pd.olid(data_dir, *olid_split())
     truth = (held_out.tensors()["safety"][:, 0].numpy() > 0.5).astype(np.int64)  # toxic = offensive
     probs = predict(held_out.texts)[:, SAFETY_CATEGORIES.index("toxic")]
     best = max(np.arange(0.05, 0.96, 0.01), key=lambda t: macro_f1(truth, probs, float(t)))
@@ -113,8 +121,9 @@ def olid_figures(data_dir: Path, threshold: float, seed: int = 0) -> dict[str, A
         "texts": len(truth),
         "ROC-AUC": ev.roc_auc(truth, probs.astype(np.float64)),
         "macro-F1 at the threshold": macro_f1(truth, probs, threshold),
-        "best threshold": round(float(best), 2),
-        "macro-F1 at the best threshold": macro_f1(truth, probs, float(best)),
+        # Chosen on the split it is scored on: an upper bound, not the served figure.
+        "best threshold here": round(float(best), 2),
+        "macro-F1 at it (upper bound)": macro_f1(truth, probs, float(best)),
         "toxic ECE": ece,
         "toxic reliability": table,
     }
