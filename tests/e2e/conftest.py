@@ -149,7 +149,10 @@ def _wait_ready(server: Server, process: subprocess.Popen[bytes]) -> None:
         started = time.monotonic()
         try:
             status = httpx.get(f"{server.url}/readyz", timeout=5).status_code
-        except httpx.TransportError:
+        except httpx.TimeoutException:  # a probe that hangs is a failure of its own: recorded as 0
+            server.readyz_statuses.append((0, time.monotonic() - started))
+            continue
+        except httpx.TransportError:  # not listening yet
             time.sleep(0.3)
             continue
         server.readyz_statuses.append((status, time.monotonic() - started))

@@ -49,11 +49,13 @@ def test_probes_and_health(http):
     assert health.json()["model_loaded"] is True
 
 
-def test_fingerprint_with_bentoml_client(server):
+def test_fingerprint_with_bentoml_client(server, http):
+    text = "We won the championship!!! I can't stop screaming"
     with bentoml.SyncHTTPClient(server.url) as client:
-        body = client.fingerprint(text="We won the championship!!! I can't stop screaming", client_id="sdk")
-    assert body["emotion"] in EMOTIONS
-    assert abs(sum(body["emotion_scores"].values()) - 1) < 1e-4
+        body = client.fingerprint(text=text, client_id="sdk")
+    plain = http.post("/fingerprint", json={"text": text}).json()
+    assert body["emotion"] == plain["emotion"] and body["emotion"] in EMOTIONS
+    assert body["emotion_scores"] == pytest.approx(plain["emotion_scores"], abs=1e-5)
 
 
 def test_batch_over_http_keeps_input_order(http):

@@ -369,10 +369,16 @@ def test_keyboard_only(browser, ui_server: Server):
         label = page.find("#" + meter.get_attribute("aria-labelledby")).text
         assert label.lower() in EMOTIONS and meter.get_attribute("aria-valuetext").endswith("%")
 
+    sent = (
+        "return performance.getEntriesByType('resource')"
+        ".filter((e) => e.name.endsWith('/fingerprint')).length"
+    )
+    before = browser.execute_script(sent)
     press().send_keys(Keys.TAB, Keys.TAB).perform()  # to the button, then Space presses it
     assert browser.switch_to.active_element.get_attribute("id") == "submit"
     press().send_keys(Keys.SPACE).perform()
     assert page.wait_for_answer() == "results"
+    assert browser.execute_script(sent) == before + 1  # Space sent the request (the old answer was on screen)
     assert page.find("#status").text.startswith("Done. Dominant emotion:")
 
 

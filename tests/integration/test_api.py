@@ -112,7 +112,8 @@ def test_bad_input_is_a_400_that_says_what_was_wrong(api, path, body, expected):
 
 def test_the_service_keeps_serving_after_bad_input(api):
     for _ in range(3):
-        post(api, "/fingerprint", b"\x00\xff garbage")
+        r = post(api, "/fingerprint", b"\x00\xff garbage")
+        assert r.status_code == 400 and [d["type"] for d in r.json()["detail"]] == ["json_invalid"], r.text
     assert post(api, "/fingerprint", {"text": TEXT}).status_code == 200
 
 
@@ -131,6 +132,7 @@ def test_health_while_the_model_loads_keeps_its_body_and_says_why(api, monkeypat
         return False
 
     monkeypatch.setattr(RunnerLink, "ready", loading)
+    assert api.get("/readyz").status_code == 503
     response = api.get("/health")
     assert response.status_code == 503
     body = response.json()
