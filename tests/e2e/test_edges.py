@@ -83,7 +83,10 @@ def test_client_chosen_paths_methods_headers_and_ids_grow_neither_memory_nor_ser
     assert seen["path"] == {404: PATHS}
     assert seen["header"] == {200: OTHERS}
     assert seen["method"] == {400: OTHERS}  # an unknown method: refused by the HTTP parser
-    assert sum(seen["client_id"].values()) == OTHERS and set(seen["client_id"]) <= {200, 429}
+    # The warm-up flood spent the key's quota (60 per 600 s), so each is refused, after the
+    # service has hashed its client id into the request's log fields (service._check_rate):
+    # the only place a client id goes; the model never sees it.
+    assert seen["client_id"] == {429: OTHERS}
     assert series(faulty.url) == before_series
     assert growth < RSS_GROWTH_LIMIT, f"API worker grew {growth / 2**20:.0f} MB"
 
