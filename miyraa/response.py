@@ -98,13 +98,13 @@ def answers(
 ) -> list[Fingerprint | ItemError]:
     """One answer per text, in order: the fingerprint of each text in ``scored`` (whose
     ``outputs`` these are), the refusal of its language for every other text."""
-    results: list[Fingerprint | ItemError] = [unsupported_error(lang) for lang in languages]
-    if model is not None:
-        for i, output in zip(scored, outputs, strict=True):
-            results[i] = to_fingerprint(
-                output, scrubbed[i], languages[i], model, safety_threshold, processing_time_ms
-            )
-    return results
+    output_of = dict(zip(scored, outputs, strict=True)) if model is not None else {}
+    return [
+        to_fingerprint(output_of[i], scrubbed[i], lang, model, safety_threshold, processing_time_ms)
+        if i in output_of and model is not None
+        else unsupported_error(lang)
+        for i, lang in enumerate(languages)
+    ]
 
 
 def unsupported_error(detection: Detection) -> ItemError:
