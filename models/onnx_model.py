@@ -76,9 +76,6 @@ class OnnxModel:
         self.grouping = "cost"  # or "arrival": one padded pass per MAX_GROUP texts, in order
         self.cost = cost or CostModel.measure(self._timed_pass)
 
-    def token_ids(self, texts: list[str]) -> list[list[int]]:
-        return self.encode(texts)[0]
-
     def encode(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
         """The ids the model reads (truncated at ``max_tokens``) and each text's whole length in
         tokens, special tokens included: the tokenizer keeps what truncation cut as overflow
