@@ -85,11 +85,15 @@ def _error_body(start: dict[str, Any], body: bytes) -> dict[str, Any]:
     if not isinstance(content, dict) or not isinstance(content.get("error"), str):
         content = {"error": _phrase(status)}
     if status == 400 and (match := _VALIDATION.match(content["error"])):
-        count = int(match.group(1))
-        content["error"] = f"invalid request body: {count} problem{'s' if count > 1 else ''} (see detail)"
+        content["error"] = invalid_body(int(match.group(1)))
     if status >= 500 and "trace_id" not in content:
         content["trace_id"] = request_fields().get("trace_id")
     return dict(content)
+
+
+def invalid_body(problems: int) -> str:
+    """The error of a 400 for a body that fails validation; pydantic's list goes in ``detail``."""
+    return f"invalid request body: {problems} problem{'s' if problems > 1 else ''} (see detail)"
 
 
 def _phrase(status: int) -> str:

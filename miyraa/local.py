@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from miyraa.client import Limits, MiyraaError, split
+from miyraa.errors import invalid_body
 from miyraa.language import language_identifier
 from miyraa.pii import scrub
 from miyraa.response import answers, scored_indices
@@ -66,14 +67,7 @@ class LocalModel:
             self.request(texts=list(texts))
         except ValidationError as exc:
             problems = exc.errors(include_input=False, include_url=False, include_context=False)
-            count = len(problems)
-            raise MiyraaError(
-                400,
-                {
-                    "error": f"invalid request body: {count} problem{'s' if count > 1 else ''} (see detail)",
-                    "detail": problems,
-                },
-            ) from None
+            raise MiyraaError(400, {"error": invalid_body(len(problems)), "detail": problems}) from None
         started = time.perf_counter()
         scrubbed = [scrub(text, phone_regions=self.phone_regions) for text in texts]
         languages = [self.language.detect(clean.text) for clean in scrubbed]
