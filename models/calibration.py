@@ -43,15 +43,8 @@ MAX_F1_LOSS = 0.005
 
 
 def expected_calibration_error(truth: NDArray[np.float64], probs: NDArray[np.float64]) -> float:
-    """ECE over ``BINS`` equal-width bins of predicted probability."""
-    which = np.clip((probs * BINS).astype(np.int64), 0, BINS - 1)
-    return float(
-        sum(
-            (which == b).mean() * abs(probs[which == b].mean() - truth[which == b].mean())
-            for b in range(BINS)
-            if (which == b).any()
-        )
-    )
+    """ECE over ``BINS`` equal-width bins of predicted probability (``evaluation.reliability``)."""
+    return ev.reliability(truth, probs, BINS)[0]
 
 
 def _log_loss(truth: NDArray[np.float64], logits: NDArray[np.float64], temperature: float) -> float:

@@ -63,3 +63,22 @@ def roc_auc(y_true: NDArray[np.int64], scores: NDArray[np.float64]) -> float:
     rank_sum = ranks[: len(positives)].sum()
     n_pos, n_neg = len(positives), len(negatives)
     return float((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def reliability(
+    truth: NDArray[np.int64] | NDArray[np.float64], probs: NDArray[np.floating], bins: int = 10
+) -> tuple[float, list[dict[str, float]]]:
+    """Expected calibration error over ``bins`` equal-width bins of predicted probability, and
+    each non-empty bin's (mean p, observed rate, n)."""
+    which = np.clip((probs * bins).astype(np.int64), 0, bins - 1)
+    ece, table = 0.0, []
+    for b in range(bins):
+        inside = which == b
+        if not inside.any():
+            continue
+        mean_p, rate = float(probs[inside].mean()), float(truth[inside].mean())
+        ece += inside.mean() * abs(mean_p - rate)
+        table.append(
+            {"bin": b, "mean_p": round(mean_p, 4), "observed": round(rate, 4), "n": float(inside.sum())}
+        )
+    return float(ece), table

@@ -51,25 +51,6 @@ TARGETS = {
 }
 
 
-def expected_calibration_error(
-    truth: NDArray[np.int64], probs: NDArray[np.float32]
-) -> tuple[float, list[dict[str, float]]]:
-    """ECE over ``BINS`` equal-width bins, and each non-empty bin's (mean p, observed rate, n)."""
-    edges = np.linspace(0, 1, BINS + 1)
-    which = np.clip(np.digitize(probs, edges[1:-1]), 0, BINS - 1)
-    ece, table = 0.0, []
-    for b in range(BINS):
-        inside = which == b
-        if not inside.any():
-            continue
-        mean_p, rate = float(probs[inside].mean()), float(truth[inside].mean())
-        ece += inside.mean() * abs(mean_p - rate)
-        table.append(
-            {"bin": b, "mean_p": round(mean_p, 4), "observed": round(rate, 4), "n": float(inside.sum())}
-        )
-    return float(ece), table
-
-
 def predict(texts: list[str]) -> NDArray[np.float32]:
     from miyraa.pii import scrub
     from models.serving import load_model
@@ -98,8 +79,8 @@ def heldout_figures(examples: list[Example], threshold: float) -> dict[str, Any]
     for i, category in enumerate(SAFETY_CATEGORIES):
         if len(set(truth[:, i].tolist())) == 2:
             figures[f"{category} ROC-AUC"] = ev.roc_auc(truth[:, i], probs[:, i].astype(np.float64))
-            figures[f"{category} ECE"], figures[f"{category} reliability"] = expected_calibration_error(
-                truth[:, i], probs[:, i]
+            figures[f"{category} ECE"], figures[f"{category} reliability"] = ev.reliability(
+                truth[:, i], probs[:, i], BINS
             )
     return figures
 
@@ -116,7 +97,7 @@ def olid_figures(data_dir: Path, threshold: float) -> dict[str, Any]:
     truth = (held_out.tensors()["safety"][:, 0].numpy() > 0.5).astype(np.int64)  # toxic = offensive
     probs = predict(held_out.texts)[:, SAFETY_CATEGORIES.index("toxic")]
     best = max(np.arange(0.05, 0.96, 0.01), key=lambda t: macro_f1(truth, probs, float(t)))
-    ece, table = expected_calibration_error(truth, probs)
+    ece, table = ev.reliability(truth, probs, BINS)
     return {
         "texts": len(truth),
         "ROC-AUC": ev.roc_auc(truth, probs.astype(np.float64)),
