@@ -9,7 +9,8 @@
    pass through the service's PII scrubber first, as they would in service (OLID's
    "@USER" becomes "[HANDLE]", a placeholder the team corpus also uses);
 3. fit the linear heads (``models.train.fit_heads``), team rows weighted up; then, on
-   calibration splits neither step saw: temperatures for the safety heads and the default
+   calibration splits neither step trained on (the fine-tuning's early stopping reads
+   their loss): temperatures for the safety heads and the default
    threshold (``models.calibration``), and a prior correction of the emotion head that
    recovers accuracy on GoEmotions' natural label mix without giving up macro-F1;
 4. score on data never trained on: GoEmotions dev (rows with one mapped label),
@@ -69,7 +70,7 @@ STRETCH_TARGETS = {
 }
 
 TRAIN_SETS = ("team_train", "goemotions_train", "emobank_train", "olid_train")
-CALIBRATION_SETS = ("olid_calib", "team_calib")  # neither fine-tuned nor fitted on
+CALIBRATION_SETS = ("olid_calib", "team_calib")  # not trained on; early stopping reads them
 # Early stopping of the fine-tuning reads the loss on these (the emotion and VAD dev splits,
 # OLID's and the team's calibration splits); none is trained on, but the first two are
 # also reported, so an epoch chosen here makes their figures selected ones (the model card
