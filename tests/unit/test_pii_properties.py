@@ -17,10 +17,11 @@ import random
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from miyraa.pii import DEFAULT_PHONE_REGIONS, PII_TYPES, find, scrub
+from miyraa.pii.phones import _CONTEXT_CHARS, _ORDER_WORD
 from reliability.pii_corpus import (
     CARD_TYPES,
     LEADS,
@@ -55,6 +56,14 @@ def around(draw: st.DrawFn, value: str) -> str:
         left, right = draw(st.sampled_from(FRAMES))
         return f"{draw(WORDS)}{left}{value}{right}{draw(WORDS)}"
     return f"{draw(CJK)}{value}{draw(CJK)}"
+
+
+def after_an_order_word(text: str, value: str) -> bool:
+    """The scrubber's documented exception (miyraa/pii/phones.py, the same rule): a national
+    form right after an order word ("No", "ID", "ref"...) is an order number, not a phone.
+    The random words around a value can spell one ("NO 377 4852 4852")."""
+    start = text.index(value)
+    return bool(_ORDER_WORD.search(text[max(0, start - _CONTEXT_CHARS) : start]))
 
 
 def leaked(value: str, kind: str, scrubbed: str) -> bool:
@@ -147,7 +156,9 @@ def test_phones_of_other_locales_are_redacted(
     """National forms with the locale's region first; international forms with the defaults."""
     value = foreign_phone(random.Random(seed), locale, international=international)
     regions = DEFAULT_PHONE_REGIONS if international else (PHONE_LOCALES[locale],)
-    check_redacted(data.draw(around(value)), value, "PHONE", regions)
+    text = data.draw(around(value))
+    assume(international or not after_an_order_word(text, value))
+    check_redacted(text, value, "PHONE", regions)
 
 
 @pytest.mark.parametrize("locale", NATIONAL_LOCALES)
@@ -158,4 +169,6 @@ def test_national_forms_of_the_default_regions_are_redacted(
 ) -> None:
     """ "020 7946 0958", "06 12 34 56 78", "030 901820" ... with the default settings."""
     value = national_phone(random.Random(seed), locale)
-    check_redacted(data.draw(around(value)), value, "PHONE")
+    text = data.draw(around(value))
+    assume(not after_an_order_word(text, value))
+    check_redacted(text, value, "PHONE")
