@@ -264,3 +264,30 @@ def test_a_call_gets_the_time_its_cost_and_the_cost_ahead_of_it_allow():
 
     asyncio.run(run())
     assert budgets == [4, 4 + 2, 2 + 3, 1]
+
+
+def test_a_call_that_cannot_reach_the_runner_fails_the_call_in_flight_beside_it_at_once():
+    # The runner process died: the first call's connection is reset, the second was sent to
+    # the same dead runner and would wait out its whole time budget.
+    def answer(texts: list[str]) -> list[str]:
+        if texts == ["a"]:
+            raise ConnectionError("runner gone")
+        return upper(texts)
+
+    runner = HeldRunner(answer)
+    coalescer = Coalescer(runner.predict, max_items=1, max_in_flight=2, timeout_s=lambda cost: 60.0)
+
+    async def run() -> tuple[list[object], list[str]]:
+        tasks = start(coalescer, [["a"], ["b"], ["c"]])
+        await runner.until_calls(2)  # "a" and "b" in the runner, "c" waiting
+        runner.release(0)  # "a" fails; "b" is still held
+        answers = await results(tasks)
+        runner.open()
+        return answers, await coalescer.submit(["d"])
+
+    answers, later = asyncio.run(run())
+    assert [type(a) for a in answers] == [ConnectionError] * 3
+    assert all(a is answers[0] for a in answers)
+    assert runner.cancelled == [["b"]]  # given up, not waited for (the budget was 60 s)
+    assert runner.calls == [["a"], ["b"], ["d"]]  # "c" never went to the dead runner
+    assert later == ["D"]  # the slots were freed
